@@ -1,0 +1,235 @@
+"""Deterministic generator of the bundled sample sources (fixed seed: the same files every run).
+
+    python datasets/samples/generate.py            # rewrite the samples in place
+    python datasets/samples/generate.py --out DIR  # write them elsewhere (tests compare the two)
+
+The files imitate what agencies really send: a titled XLSX with a unit note, a two-row merged header and a
+合计 row; a GBK CSV in 万元 with thousands separators; a UTF-8-with-BOM CSV with full-width digits and "/".
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import random
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SEED = 20251125
+YEAR = 2025
+
+PREFECTURES = {
+    "530100": ("昆明市", ["530102", "530103", "530111", "530112", "530114", "530181"]),
+    "530300": ("曲靖市", ["530302", "530303", "530322", "530326", "530381"]),
+    "532900": ("大理白族自治州", ["532901"]),
+    "533400": ("迪庆藏族自治州", ["533401", "533422", "533423"]),
+    "532500": ("红河哈尼族彝族自治州", ["532501", "532502", "532503"]),
+}
+COUNTY_NAMES = {
+    "530102": "五华区", "530103": "盘龙区", "530111": "官渡区", "530112": "西山区", "530114": "呈贡区",
+    "530181": "安宁市", "530302": "麒麟区", "530303": "沾益区", "530322": "陆良县", "530326": "会泽县",
+    "530381": "宣威市", "532901": "大理市", "533401": "香格里拉市", "533422": "德钦县", "533423": "维西傈僳族自治县",
+    "532501": "个旧市", "532502": "开远市", "532503": "蒙自市",
+}
+CIVIL = {
+    "老年人福利类": ["{c}社区居家养老服务中心建设", "{c}农村互助养老服务设施改造", "{c}敬老院适老化改造"],
+    "残疾人福利类": ["{c}残疾人康复中心设备购置", "{c}残疾儿童康复救助", "{c}精神障碍社区康复服务"],
+    "儿童福利类": ["{c}儿童福利机构养育服务提升", "{c}困境儿童关爱保护", "{c}未成年人救助保护中心建设"],
+    "社会公益类": ["{c}社会工作服务站建设", "{c}殡葬设施公益性改造", "{c}慈善超市运营补助"],
+}
+SPORT = {
+    "群众体育": ["{c}全民健身路径更新", "{c}社区多功能运动场建设", "{c}全民健身赛事活动"],
+    "竞技体育": ["{c}青少年体育后备人才培养", "{c}省级单项锦标赛承办"],
+}
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _landline(rng: random.Random, code: str = "0871") -> str:
+    return f"{code}-{rng.randint(60000000, 69999999)}"
+
+
+def lottery_projects(rng: random.Random) -> list[dict[str, object]]:
+    rows = []
+    counties = list(COUNTY_NAMES)
+    for i in range(1, 121):
+        line = "民政" if i <= 80 else "体育"
+        cat = rng.choice(list(CIVIL if line == "民政" else SPORT))
+        region = rng.choice(counties)
+        county = COUNTY_NAMES[region]
+        name = rng.choice((CIVIL if line == "民政" else SPORT)[cat]).format(c=county)
+        allocated = rng.randint(2000, 50000)  # 0.01 万元 units: 20.00–500.00 万元
+        status = rng.choices(["已完成", "实施中", "未启动"], [6, 3, 1])[0]
+        spent = allocated if status == "已完成" and rng.random() < 0.6 else (
+            0 if status == "未启动" else rng.randint(allocated // 3, allocated))
+        start = dt.date(YEAR, rng.randint(1, 6), rng.randint(1, 28))
+        end = start + dt.timedelta(days=rng.randint(120, 540))
+        rows.append({
+            "项目编号": f"CP{YEAR}-{i:04d}", "年度": YEAR, "资金类别": line, "项目类别": cat, "项目名称": name,
+            "项目主要内容": f"{name}，惠及群众约{rng.randint(2, 80) * 100}人", "实施单位": f"{county}{'民政局' if line == '民政' else '文化和旅游体育局'}",
+            "行政区划代码": region, "开始日期": start, "结束日期": end,
+            "下达资金": allocated / 100, "实际支出": spent / 100, "结余": (allocated - spent) / 100,
+            "项目负责人": _name(rng), "联系电话": _landline(rng), "完成情况": status,
+            "实际效果": "/" if status == "未启动" else rng.choice(["按期完成建设任务", "服务对象满意度 95% 以上", "设施已投入使用", "正在按计划推进"]),
+        })
+    return rows
+
+
+def write_lottery_xlsx(rows: list[dict[str, object]], path: Path) -> None:
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "资助项目"
+    singles = ["项目编号", "年度", "资金类别", "项目类别", "项目名称", "项目主要内容", "实施单位", "行政区划代码"]
+    groups = [("项目周期", ["开始日期", "结束日期"]), ("资金情况", ["下达资金", "实际支出", "结余"])]
+    tail = ["项目负责人", "联系电话", "完成情况", "实际效果"]
+    width = len(singles) + 5 + len(tail)
+    ws.cell(1, 1, f"{YEAR}年度省本级彩票公益金资助项目情况表").font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(2, width - 1, "单位：万元")
+    col = 1
+    for h in singles:
+        ws.cell(3, col, h)
+        ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
+        col += 1
+    for group, subs in groups:
+        ws.cell(3, col, group)
+        ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(subs) - 1)
+        for j, s in enumerate(subs):
+            ws.cell(4, col + j, s)
+        col += len(subs)
+    for h in tail:
+        ws.cell(3, col, h)
+        ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
+        col += 1
+    order = singles + ["开始日期", "结束日期", "下达资金", "实际支出", "结余"] + tail
+    for r in rows:
+        ws.append([r[k] for k in order])
+    for row in ws.iter_rows(min_row=5, min_col=9, max_col=10):
+        for c in row:
+            c.number_format = "yyyy-mm-dd"
+    total = ["合计", None, None, None, None, None, None, None, None, None,
+             round(sum(r["下达资金"] for r in rows), 2), round(sum(r["实际支出"] for r in rows), 2),  # type: ignore[misc]
+             round(sum(r["结余"] for r in rows), 2), None, None, None, None]  # type: ignore[misc]
+    ws.append(total)
+    for c in ws[3] + ws[4]:
+        c.alignment = Alignment(horizontal="center", vertical="center")
+    fixed = dt.datetime(YEAR, 11, 1, 9, 0, 0)
+    wb.properties.created = wb.properties.modified = fixed
+    wb.properties.creator = "省财政厅"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def allocations(rng: random.Random, projects: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Two funds, each a tree: 中央 → 省 → 市 → 县 → 项目, children summing to at most their parent."""
+    rows: list[dict[str, object]] = []
+    by_county: dict[str, list[dict[str, object]]] = {}
+    for p in projects:
+        by_county.setdefault(str(p["行政区划代码"]), []).append(p)
+    funds = [("中央专项彩票公益金", "财社〔2025〕45号", "云财社〔2025〕", "LT"),
+             ("财政专项扶贫资金", "财农〔2025〕12号", "云财农〔2025〕", "PA")]
+    for fund, central_doc, prov_doc, tag in funds:
+        top = rng.randint(800_000, 1_200_000)  # cents of 万元: 8,000–12,000 万元
+        d0 = dt.date(YEAR, 1, rng.randint(10, 25))
+        pid = f"FP{YEAR}-{tag}-530000"
+        rows.append(_alloc(pid, fund, "省", None, "财政部", "云南省财政厅", "530000", None, top, "中央下达", central_doc, d0))
+        pref_total = top * rng.randint(70, 85) // 100
+        for k, (pcode, (pname, counties)) in enumerate(PREFECTURES.items(), start=1):
+            share = pref_total // len(PREFECTURES)
+            d1 = d0 + dt.timedelta(days=rng.randint(10, 30))
+            cid = f"FP{YEAR}-{tag}-{pcode}"
+            rows.append(_alloc(cid, fund, "市", pid, "云南省财政厅", f"{pname}财政局", pcode, None, share,
+                               "切块下达州市", f"{prov_doc}{10 + k}号", d1))
+            county_total = share * rng.randint(80, 95) // 100
+            for code in counties:
+                cshare = county_total // len(counties)
+                d2 = d1 + dt.timedelta(days=rng.randint(5, 20))
+                kid = f"FP{YEAR}-{tag}-{code}"
+                rows.append(_alloc(kid, fund, "县", cid, f"{pname}财政局", f"{COUNTY_NAMES[code]}财政局", code, None,
+                                   cshare, "分配到县", f"{pname[:2]}财〔{YEAR}〕{rng.randint(20, 90)}号", d2))
+                projs = [p for p in by_county.get(code, []) if (p["资金类别"] == "民政") == (tag == "LT")][:3]
+                if tag == "PA":
+                    projs = by_county.get(code, [])[:2]
+                spent = 0
+                for n, p in enumerate(projs, start=1):
+                    amount = min(cshare // max(len(projs), 1), cshare - spent) * rng.randint(60, 100) // 100
+                    spent += amount
+                    rows.append(_alloc(f"{kid}-{n:02d}", fund, "项目", kid, f"{COUNTY_NAMES[code]}财政局",
+                                       str(p["实施单位"]), code, str(p["项目编号"]), amount, str(p["项目名称"]),
+                                       f"{COUNTY_NAMES[code][:2]}财〔{YEAR}〕{rng.randint(100, 200)}号",
+                                       d2 + dt.timedelta(days=rng.randint(3, 15))))
+    return rows
+
+
+def _alloc(aid: str, fund: str, level: str, parent: str | None, frm: str, to: str, region: str, project: str | None,
+           cents: int, purpose: str, doc: str, date: dt.date) -> dict[str, object]:
+    return {"分配编号": aid, "资金名称": fund, "年度": YEAR, "层级": level, "上级分配编号": parent or "",
+            "拨出单位": frm, "接收单位": to, "接收地区代码": region, "项目编号": project or "",
+            "金额（万元）": f"{cents / 100:,.2f}", "资金用途": purpose, "文号": doc, "下达日期": f"{date.year}年{date.month}月{date.day}日"}
+
+
+def write_csv(rows: list[dict[str, object]], path: Path, encoding: str) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\r\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+FACILITY_KINDS = [
+    ("文化", "公共图书馆", "图书馆", "周二至周日 9:00-17:00", 48, "图书借阅、电子阅览、少儿阅读"),
+    ("文化", "文化馆", "文化馆", "周二至周日 9:00-12:00 / 14:00-17:30", 39, "艺术培训、展览、群众文艺活动"),
+    ("文化", "博物馆", "博物馆", "周二至周日 9:00-17:00（16:30 停止入馆）", 45, "基本陈列、临时展览、讲解"),
+    ("文化", "乡镇综合文化站", "综合文化站", "周一至周五 8:30-17:30", 40, "读书看报、文体活动"),
+    ("体育", "体育馆", "体育馆", "夏季 8:00-12:00 / 14:00-21:00；冬季 9:00-12:00 / 14:00-20:00", 70, "篮球、羽毛球、乒乓球"),
+    ("体育", "全民健身中心", "全民健身中心", "每天 6:30-22:00", 108, "健身、游泳、球类"),
+    ("体育", "社区健身广场", "健身广场", "全天开放", 168, "健身路径、广场舞"),
+]
+
+
+def facilities(rng: random.Random) -> list[dict[str, object]]:
+    rows = []
+    n = 0
+    for code, county in COUNTY_NAMES.items():
+        for cat, typ, suffix, hours, weekly, items in rng.sample(FACILITY_KINDS, 3):
+            n += 1
+            phone = _landline(rng) if rng.random() < 0.7 else "/"
+            if rng.random() < 0.3 and phone != "/":
+                phone = phone.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+            suspension = rng.choice(["/", "/", "/", f"{YEAR}年{rng.randint(1, 12)}月起闭馆改造，预计三个月"])
+            rows.append({
+                "设施编号": f"WT{code}-{n:03d}", "机构名称": f"{county}{suffix}", "类别": cat, "类型": typ,
+                "行政区划代码": code, "地址": f"{county}{rng.choice(['人民路', '建设路', '文化路', '体育路'])}{rng.randint(1, 300)}号",
+                "开放时间": hours, "每周开放时长": weekly, "开放项目": items, "是否免费开放": rng.choice(["是", "是", "否"]),
+                "联系电话": phone, "管理单位": f"{county}{'文化和旅游局' if cat == '文化' else '教育体育局'}", "临时停止开放信息": suspension,
+            })
+    return rows
+
+
+def generate(out: Path) -> list[Path]:
+    rng = random.Random(SEED)
+    projects = lottery_projects(rng)
+    paths = [out / "lottery-welfare-projects" / f"{YEAR}年彩票公益金资助项目.xlsx",
+             out / "fund-allocations" / f"{YEAR}年资金分配结果.csv",
+             out / "culture-sports-facilities" / "公共文化体育设施名录.csv"]
+    write_lottery_xlsx(projects, paths[0])
+    write_csv(allocations(rng, projects), paths[1], "gbk")
+    write_csv(facilities(rng), paths[2], "utf-8-sig")
+    return paths
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=HERE)
+    for p in generate(ap.parse_args().out):
+        print(p)

@@ -1,0 +1,221 @@
+"""Table Schema checks, run as column-wise SQL in DuckDB over the ingested ``data`` table.
+
+Each check is one query that returns only the failing rows, so a clean column costs one scan. The rules and
+error types follow frictionless-py: a cell with a type error gets no constraint errors; for duplicates, the
+rows after the first are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .report import Problem, Report
+from .schema import CODES_DIR, Field, TableSchema
+
+TYPE_NAMES = {"integer": "整数", "number": "数字", "boolean": "是/否", "date": "日期", "datetime": "日期时间",
+              "year": "年份", "string": "文本", "any": "值"}
+TYPE_HINTS = {
+    "integer": "只填写整数，不要带小数、单位或文字。",
+    "number": "只填写数字（可带小数点），不要带单位或文字；千分位逗号可以保留。",
+    "boolean": "填写“是”或“否”。",
+    "date": "使用“2025-03-05”或“2025年3月5日”格式的日期；不要填写“2025年3月”这样不完整的日期。",
+    "datetime": "使用“2025-03-05 14:30:00”格式。",
+    "year": "填写四位年份，如 2025。",
+}
+NUM = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(v: object) -> str:
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _strftime(fmt: str) -> str:
+    return fmt if fmt not in ("default", "any") else "%Y-%m-%d"
+
+
+def valid_sql(f: Field) -> str:
+    """SQL true when the non-null text cell ``f`` can be read as the field's type."""
+    c = q(f.name)
+    match f.type:
+        case "integer":
+            return f"regexp_full_match({c}, '[+-]?[0-9]+') AND TRY_CAST({c} AS HUGEINT) IS NOT NULL"
+        case "number":
+            return f"regexp_full_match({c}, '{NUM}')"
+        case "year":
+            return f"regexp_full_match({c}, '[0-9]{{4}}')"
+        case "boolean":
+            return f"{c} IN ({', '.join(lit(v) for v in (*f.true_values, *f.false_values))})"
+        case "date":
+            if f.format == "any":
+                return f"TRY_CAST({c} AS DATE) IS NOT NULL"
+            strict = "regexp_full_match(" + c + r", '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND " if f.format == "default" else ""
+            return f"{strict}try_strptime({c}, {lit(_strftime(f.format))}) IS NOT NULL"
+        case "datetime":
+            return (f"regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z?') "
+                    f"AND TRY_CAST(replace(replace({c}, 'T', ' '), 'Z', '') AS TIMESTAMP) IS NOT NULL")
+        case _:
+            return "true"
+
+
+def typed_sql(f: Field) -> str:
+    """SQL for the typed value of a cell (NULL where it does not parse)."""
+    c = q(f.name)
+    match f.type:
+        case "integer":
+            return f"TRY_CAST({c} AS BIGINT)"
+        case "number":
+            return f"CASE WHEN {valid_sql(f)} THEN TRY_CAST({c} AS DOUBLE) END"
+        case "year":
+            return f"CASE WHEN {valid_sql(f)} THEN TRY_CAST({c} AS INTEGER) END"
+        case "boolean":
+            return (f"CASE WHEN {c} IN ({', '.join(lit(v) for v in f.true_values)}) THEN true "
+                    f"WHEN {c} IN ({', '.join(lit(v) for v in f.false_values)}) THEN false END")
+        case "date":
+            if f.format == "any":
+                return f"TRY_CAST({c} AS DATE)"
+            return f"CASE WHEN {valid_sql(f)} THEN CAST(try_strptime({c}, {lit(_strftime(f.format))}) AS DATE) END"
+        case "datetime":
+            return f"CASE WHEN {valid_sql(f)} THEN TRY_CAST(replace(replace({c}, 'T', ' '), 'Z', '') AS TIMESTAMP) END"
+        case _:
+            return c
+
+
+def duck_type(f: Field) -> str:
+    return {"integer": "BIGINT", "number": "DOUBLE", "year": "INTEGER", "boolean": "BOOLEAN", "date": "DATE",
+            "datetime": "TIMESTAMP"}.get(f.type, "VARCHAR")
+
+
+def _bound_sql(f: Field, v: object) -> str:
+    if f.type in ("date", "datetime"):
+        return f"CAST({lit(v)} AS {duck_type(f)})"
+    return str(float(v)) if f.type == "number" else str(int(v))  # type: ignore[call-overload]
+
+
+@dataclass
+class Check:
+    """One SQL check: ``where`` selects the failing rows of ``data``."""
+
+    type: str
+    field: Field | None
+    where: str
+    message: str  # SQL expression giving the Chinese message per row
+    hint: str
+    value: str | None = None  # SQL expression for the value shown; default: the field's cell
+    source: str = "data"
+
+
+class SchemaChecker:
+    """Runs every Table Schema rule over table ``data`` and records the failing cells in a report."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
+                 labels: dict[tuple[str, str], str]) -> None:
+        self.con, self.schema, self.schema_dir, self.labels = con, schema, schema_dir, labels
+
+    def checks(self) -> Iterator[Check]:
+        pk = set(self.schema.primary_key)
+        for f in self.schema.fields:
+            c = q(f.name)
+            ok = valid_sql(f)
+            tname = TYPE_NAMES.get(f.type, f.type)
+            if f.type not in ("string", "any"):
+                yield Check("type-error", f, f"{c} IS NOT NULL AND NOT ({ok})",
+                            f"'「' || {c} || '」不是有效的{tname}'", TYPE_HINTS.get(f.type, ""))
+            good = f"{c} IS NOT NULL AND ({ok})"
+            typed = typed_sql(f)
+            cons = f.constraints
+            if cons.get("required") or f.name in pk:
+                yield Check("required-error", f, f"{c} IS NULL", lit(f"{f.title or f.name}不能为空"),
+                            "请补填这一格。")
+            if "enum" in cons:
+                allowed = [str(v) for v in cons["enum"]]
+                yield Check("enum-error", f, f"{good} AND {c} NOT IN ({', '.join(lit(v) for v in allowed)})",
+                            f"'「' || {c} || '」不是允许的取值'", f"只能填写：{'、'.join(allowed)}。")
+            for key, op, word in (("minimum", "<", "小于最小值"), ("maximum", ">", "大于最大值"),
+                                  ("exclusiveMinimum", "<=", "不大于下限"), ("exclusiveMaximum", ">=", "不小于上限")):
+                if key in cons:
+                    t = "minimum-error" if "inimum" in key else "maximum-error"
+                    unit = f.unit or ""
+                    yield Check(t, f, f"{good} AND {typed} {op} {_bound_sql(f, cons[key])}",
+                                f"'「' || {c} || '」{word} {cons[key]}{unit}'",
+                                f"请核对数值；{f.title or f.name}应在允许范围内"
+                                + (f"（注意单位是{unit}）" if unit else "") + "。")
+            if "pattern" in cons:
+                yield Check("pattern-error", f, f"{c} IS NOT NULL AND NOT regexp_full_match({c}, {lit(cons['pattern'])})",
+                            f"'「' || {c} || '」的格式不符合要求'",
+                            f.description or f"应符合格式 {cons['pattern']}。")
+            for key, op, word in (("minLength", "<", "少于"), ("maxLength", ">", "多于")):
+                if key in cons:
+                    yield Check("length-error", f, f"{good} AND length({c}) {op} {int(cons[key])}",
+                                f"'「' || {c} || '」的长度' || length({c}) || '{word} {cons[key]} 个字符'",
+                                "请核对内容是否完整或多填了内容。")
+            if cons.get("unique") and not (len(pk) == 1 and f.name in pk):
+                yield self._duplicates("unique-error", [f])
+        if self.schema.primary_key:
+            yield self._duplicates("primary-key", [self.schema.get(n) for n in self.schema.primary_key])
+        for fk in self.schema.foreign_keys:
+            yield self._foreign_key(fk)
+
+    def _duplicates(self, etype: str, fields: list[Field]) -> Check:
+        key = ", ".join(q(f.name) for f in fields)
+        notnull = " AND ".join(f"{q(f.name)} IS NOT NULL" for f in fields)
+        shown = " || ' / ' || ".join(q(f.name) for f in fields)
+        sub = (f"(SELECT *, row_number() OVER w AS _n, first_value(_row) OVER w AS _first, "
+               f"first_value(_file) OVER w AS _first_file FROM data WHERE {notnull} "
+               f"WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row))")
+        what = "主键" if etype == "primary-key" else "取值"
+        return Check(etype, fields[0] if len(fields) == 1 else None, "_n > 1",
+                     f"'{what}「' || {shown} || '」与' || CASE WHEN _first_file <> _file THEN _first_file || ' ' ELSE '' END "
+                     f"|| '第 ' || _first || ' 行重复'",
+                     "每一行的" + "、".join(f.title or f.name for f in fields) + "必须唯一；请删除重复行或改正编号。",
+                     value=shown, source=sub)
+
+    def _foreign_key(self, fk: dict) -> Check:  # type: ignore[type-arg]
+        fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+        ref = fk["reference"]
+        ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
+        resource = ref.get("resource", "")
+        if resource:
+            path = self.schema_dir / CODES_DIR / f"{resource}.csv"
+            target = f"read_csv({lit(str(path))}, all_varchar=true, header=true)"
+            where_name = f"编码表 {resource}"
+        else:
+            target, where_name = "data", "本表"
+        cond = " AND ".join(f"r.{q(rf)} = d.{q(f)}" for f, rf in zip(fields, ref_fields, strict=True))
+        notnull = " AND ".join(f"d.{q(f)} IS NOT NULL" for f in fields)
+        shown = " || ' / ' || ".join(f"d.{q(f)}" for f in fields)
+        sub = f"(SELECT d.* FROM data d WHERE {notnull} AND NOT EXISTS (SELECT 1 FROM {target} r WHERE {cond}))"
+        flds = [self.schema.get(f) for f in fields]
+        return Check("foreign-key", flds[0] if len(flds) == 1 else None, "true",
+                     f"'「' || {shown.replace('d.', '')} || '」在{where_name}的 {'、'.join(ref_fields)} 中找不到'",
+                     f"请填写{where_name}中存在的编码" + (f"（见 schemas/{CODES_DIR}/{resource}.csv）" if resource else "")
+                     + "。", value=shown.replace("d.", ""), source=sub)
+
+    def run(self, report: Report) -> None:
+        for chk in self.checks():
+            src = chk.source
+            n = self.con.execute(f"SELECT count(*) FROM {src} WHERE {chk.where}").fetchone()[0]  # type: ignore[index]
+            if not n:
+                continue
+            room = max(report.max_problems - len(report.problems), 0)
+            value = chk.value or (q(chk.field.name) if chk.field else "NULL")
+            rows = self.con.execute(
+                f"SELECT _file, _sheet, _row, {value}, {chk.message} FROM {src} WHERE {chk.where} "
+                f"ORDER BY _file, _row LIMIT {room}").fetchall()
+            fname = chk.field.name if chk.field else None
+            for file, sheet, row, val, msg in rows:
+                report.add(Problem(chk.type, msg, chk.hint, file=file, sheet=sheet, row=row, field=fname,
+                                   column=self.labels.get((file, fname)) if fname else None, value=val))
+            if n > len(rows):
+                report.count(n - len(rows), chk.type)
+
+    def build_typed(self, table: str = "typed") -> None:
+        cols = ", ".join(f"CAST({typed_sql(f)} AS {duck_type(f)}) AS {q(f.name)}" for f in self.schema.fields)
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT _file, _sheet, _row, {cols} FROM data")

@@ -1,0 +1,403 @@
+"""Ingest: source files → one DuckDB table of normalised text cells named by schema field.
+
+Each row keeps where it came from (``_file``, ``_sheet``, ``_row``: the row number a person sees in the
+sheet, or the line of a CSV file) so that every later error can point at it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from .errors import SourceError
+from .readers import Grid, read_csv_head, read_json, read_xls, read_xlsx, sniff_format
+from .report import Problem, Report
+from .schema import Field, TableSchema
+from .spec import DatasetSpec
+from .vocab import UNITS, unit_factor
+from .workspace import Workspace
+
+FULLWIDTH_DIGITS, HALFWIDTH_DIGITS = "０１２３４５６７８９　", "0123456789 "
+FULLWIDTH = FULLWIDTH_DIGITS + "．，－＋％：／（）"
+HALFWIDTH = HALFWIDTH_DIGITS + ".,-+%:/()"
+_UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[]?(?:单位[:：]?)?(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + r")[)\]]?$")
+_SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")")
+BATCH_ROWS = 50_000
+
+
+def norm_label(label: str) -> str:
+    """A header as compared: NFKC (full-width → half-width), no whitespace at all."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", label))
+
+
+def split_unit(label: str) -> tuple[str, str | None]:
+    """``资金规模(万元)`` → (``资金规模``, ``万元``); a label without a unit → (label, None)."""
+    m = _UNIT_RE.match(label)
+    if m and m.group("base") and (label.endswith((")", "]")) or "单位" in label):
+        return m.group("base"), m.group("unit")
+    return label, None
+
+
+@dataclass
+class ColumnMatch:
+    field: str
+    index: int
+    label: str
+    unit: str | None  # unit the source column is in (None: same as the field)
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    format: str
+    sha256: str
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int = 1
+    columns: list[ColumnMatch] = field(default_factory=list)
+    rows: int = 0
+    dropped_blank: int = 0
+    dropped_totals: int = 0
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.path.name, "format": self.format, "sha256": self.sha256, "encoding": self.encoding,
+            "sheet": self.sheet, "header_row": self.header_row, "rows": self.rows,
+            "blank_rows_dropped": self.dropped_blank, "total_rows_dropped": self.dropped_totals,
+            "columns": {c.field: {"label": c.label, **({"unit": c.unit} if c.unit else {})} for c in self.columns},
+        }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Ingest:
+    """Loads a dataset's sources into ``ws`` table ``data`` and records header and row problems in ``report``."""
+
+    def __init__(self, spec: DatasetSpec, schema: TableSchema, ws: Workspace, report: Report) -> None:
+        self.spec, self.schema, self.ws, self.report = spec, schema, ws, report
+        self.aliases = self._aliases()
+        cols = ", ".join(f'"{f}" VARCHAR' for f in schema.names)
+        ws.con.execute(f"CREATE TABLE data (_file VARCHAR, _sheet VARCHAR, _row BIGINT, {cols})")
+        self.files: list[SourceFile] = []
+
+    def _aliases(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for f in self.schema.fields:
+            cm = self.spec.source.columns.get(f.name)
+            for label in [f.name, *([f.title] if f.title else []), *(cm.headers if cm else [])]:
+                out[norm_label(label)] = f.name
+        return out
+
+    # -- header ---------------------------------------------------------------------------------------
+
+    def _labels(self, grid: Grid, top: int) -> list[str | None]:
+        """Flatten header rows ``top``.. (0-based) into one label per column: merged cells fill right."""
+        rows = grid.head[top: top + self.spec.source.header_rows]
+        width = max(len(r) for r in rows)
+        labels: list[str | None] = []
+        for r_i, row in enumerate(rows):
+            filled, last = [], None
+            for c in range(width):
+                v = row[c] if c < len(row) else None
+                if v is not None:
+                    last = v
+                elif r_i < len(rows) - 1:  # a merged group cell in an upper header row spans to the right
+                    v = last
+                filled.append(v)
+            labels = filled if r_i == 0 else [
+                _join(a, b) for a, b in zip(labels, filled, strict=True)]
+        return [norm_label(v) if v else None for v in labels]
+
+    def _match(self, label: str | None) -> tuple[str, str | None] | None:
+        if not label:
+            return None
+        for candidate in dict.fromkeys([label, *label.split("/")[::-1]]):  # full label, then its parts
+            base, unit = split_unit(candidate)
+            if candidate in self.aliases:
+                return self.aliases[candidate], None
+            if base in self.aliases:
+                return self.aliases[base], unit
+        return None
+
+    def _find_header(self, grid: Grid, name: str) -> int:
+        given = self.spec.source.header_row
+        if given != "auto":
+            if given > len(grid.head):
+                raise SourceError(f"{name}：表头应在第 {given} 行，但文件只有 {len(grid.head)} 行", code="header-only",
+                                  file=name, sheet=grid.sheet)
+            return given - 1
+        last = len(grid.head) - self.spec.source.header_rows + 1 if grid.format != "json" else 1
+        scores = [(sum(1 for lab in self._labels(grid, r) if self._match(lab)), -r) for r in range(max(last, 1))]
+        best, neg_r = max(scores)
+        if best == 0:
+            raise SourceError(f"{name}：在前 {len(grid.head)} 行中找不到表头（没有一个列名能对应到数据集的字段）",
+                              f"表头应包含这些列：{'、'.join(f.title or f.name for f in self.schema.fields)}。"
+                              "如果表头不在前几行，请在数据集说明中设置 source.header_row。",
+                              code="missing-label", file=name, sheet=grid.sheet)
+        return -neg_r
+
+    def _map_columns(self, grid: Grid, top: int, src: SourceFile) -> list[Problem]:
+        labels = self._labels(grid, top)
+        problems: list[Problem] = []
+        seen: dict[str, ColumnMatch] = {}
+        unknown: list[tuple[int, str]] = []
+        sheet_unit = self._sheet_unit(grid, top)
+        for i, lab in enumerate(labels):
+            m = self._match(lab)
+            if m is None:
+                if lab:
+                    unknown.append((i, lab))
+                continue
+            fname, unit = m
+            f = self.schema.get(fname)
+            if fname in seen:
+                problems.append(Problem("duplicate-label", f"列「{lab}」和列「{seen[fname].label}」都对应字段 {f.label}",
+                                        "删除重复的列，或把其中一列改名。", file=src.path.name, sheet=src.sheet,
+                                        row=top + 1, field=fname, column=lab))
+                continue
+            src_unit = unit or (sheet_unit if f.unit and sheet_unit and UNITS[sheet_unit][0] == UNITS[f.unit][0] else None)
+            cm = self.spec.source.columns.get(fname)
+            src_unit = src_unit or (cm.unit if cm else None)
+            if src_unit and not f.unit:
+                problems.append(Problem("extra-label", f"列「{lab}」带有单位 {src_unit}，但字段 {f.label} 没有声明单位",
+                                        "在 Table Schema 中为该字段声明 unit。", file=src.path.name, row=top + 1, column=lab))
+            elif src_unit and f.unit and UNITS[src_unit][0] != UNITS[f.unit][0]:
+                problems.append(Problem("extra-label", f"列「{lab}」的单位 {src_unit} 不能换算为字段单位 {f.unit}",
+                                        f"请把该列换算为 {f.unit} 后填写。", file=src.path.name, sheet=src.sheet,
+                                        row=top + 1, field=fname, column=lab))
+            seen[fname] = ColumnMatch(fname, i, lab or fname, src_unit if src_unit != f.unit else None)
+        missing = [f for f in self.schema.fields if f.name not in seen]
+        for i, lab in unknown:
+            if self.spec.source.extra_columns == "ignore":
+                continue
+            close = difflib.get_close_matches(lab, list(self.aliases), n=1, cutoff=0.5)
+            hint = (f"它是不是「{close[0]}」？请改回约定的列名，" if close else "请删除该列，") + \
+                "或在数据集说明 source.columns 中为字段加上这个别名。"
+            problems.append(Problem("extra-label", f"第 {i + 1} 列「{lab}」不是数据集约定的列", hint,
+                                    file=src.path.name, sheet=src.sheet, row=top + 1, column=lab))
+        for f in missing:
+            names = [f.title or f.name, *(self.spec.source.columns[f.name].headers if f.name in self.spec.source.columns else [])]
+            problems.append(Problem("missing-label", f"缺少列「{f.title or f.name}」（字段 {f.name}）",
+                                    f"请加上这一列，可用的列名：{'、'.join(dict.fromkeys(names))}。",
+                                    file=src.path.name, sheet=src.sheet, row=top + 1, field=f.name))
+        src.columns = sorted(seen.values(), key=lambda c: c.index)
+        return problems
+
+    def _sheet_unit(self, grid: Grid, top: int) -> str | None:
+        for row in grid.head[:top]:
+            for v in row:
+                if v and (m := _SHEET_UNIT_RE.search(v)):
+                    return m.group("unit")
+        return None
+
+    # -- loading --------------------------------------------------------------------------------------
+
+    def load(self, paths: list[Path]) -> None:
+        if not paths:
+            raise SourceError("数据集没有配置源文件，或通配符没有匹配到任何文件", "用 --source 指定文件，或检查 source.path。")
+        for path in paths:
+            self._load_one(path)
+        self.report.sources = [s.describe() for s in self.files]
+
+    def _load_one(self, path: Path) -> None:
+        s = self.spec.source
+        fmt = sniff_format(path, s.format)
+        if fmt == "csv":
+            grid = read_csv_head(path, s.encoding, self.ws.dir)
+        elif fmt == "xlsx":
+            grid = read_xlsx(path, s.sheet)
+        elif fmt == "xls":
+            grid = read_xls(path, s.sheet)
+        else:
+            grid = read_json(path)
+        src = SourceFile(path, fmt, sha256_file(path), encoding=grid.encoding, sheet=grid.sheet)
+        self.files.append(src)
+        top = self._find_header(grid, path.name) if grid.format != "json" else 0
+        src.header_row = top + 1
+        header_problems = self._map_columns(grid, top, src)
+        self.report.extend(header_problems)
+        if any(p.severity == "error" for p in header_problems):
+            return
+        first_data = top + (s.header_rows if grid.format != "json" else 1)
+        staged = f"staged_{len(self.files)}"
+        if grid.format == "csv":
+            self._stage_csv(grid, src, first_data, staged)
+        else:
+            self._stage_rows(grid, src, first_data, staged)
+        n = self.ws.con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]  # type: ignore[index]
+        if n == 0:
+            raise SourceError(f"{path.name}{'（工作表「' + src.sheet + '」）' if src.sheet else ''}只有表头，没有数据行",
+                              "请确认数据已粘贴到表头下方，然后重新提交。", code="header-only", file=path.name, sheet=src.sheet)
+        self._normalise_into_data(src, staged)
+        self.ws.con.execute(f"DROP TABLE {staged}")
+
+    def _stage_csv(self, grid: Grid, src: SourceFile, first_data: int, staged: str) -> None:
+        width = max(len(r) for r in grid.head) if grid.head else 0
+        width = max(width, *(c.index + 1 for c in src.columns))
+        cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+        picked = ", ".join(f"c{c.index}" for c in src.columns)
+        delim = grid.delimiter.replace("\t", "\\t")
+        try:
+            self.ws.con.execute(
+                f"CREATE TABLE {staged}_in AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
+                f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
+                f"strict_mode=false, all_varchar=true, encoding='utf-8')", [str(grid.csv_path)])
+        except Exception as e:  # duckdb.Error: the message carries the line
+            msg = str(e).split("\n")[0]
+            code = "encoding-error" if "unicode" in msg.lower() else "format-error"
+            raise SourceError(f"读取 {src.path.name} 失败：{msg}",
+                              "请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式；检查引号是否成对。",
+                              code=code, file=src.path.name) from None
+        sel = ", ".join(f"c{c.index} AS \"{c.field}\"" for c in src.columns)
+        self.ws.con.execute(f"CREATE TABLE {staged} AS SELECT rowid + {first_data + 1} AS _row, {sel} FROM {staged}_in")
+        self.ws.con.execute(f"DROP TABLE {staged}_in")
+
+    def _stage_rows(self, grid: Grid, src: SourceFile, first_data: int, staged: str) -> None:
+        rest = grid.rows if grid.rows is not None else iter(())
+        if grid.format == "json":
+            rows = rest
+        else:
+            rows = chain(((i + 1, r) for i, r in enumerate(grid.head) if i >= first_data), rest)
+        names = ["_row", *(c.field for c in src.columns)]
+        arrow_schema = pa.schema([("_row", pa.int64()), *((c.field, pa.string()) for c in src.columns)])
+        self.ws.con.execute(f"CREATE TABLE {staged} ({', '.join(chr(34) + n + chr(34) + (' BIGINT' if n == '_row' else ' VARCHAR') for n in names)})")
+        batch: list[list[Any]] = [[] for _ in names]
+        for rownum, cells in rows:
+            batch[0].append(rownum)
+            for j, c in enumerate(src.columns, start=1):
+                batch[j].append(cells[c.index] if c.index < len(cells) else None)
+            if len(batch[0]) >= BATCH_ROWS:
+                self._flush(staged, batch, arrow_schema)
+                batch = [[] for _ in names]
+        self._flush(staged, batch, arrow_schema)
+
+    def _flush(self, staged: str, batch: list[list[Any]], arrow_schema: pa.Schema) -> None:
+        if batch[0]:
+            tbl = pa.Table.from_arrays([pa.array(b, type=t.type) for b, t in zip(batch, arrow_schema, strict=True)],
+                                       schema=arrow_schema)
+            self.ws.con.register("_batch", tbl)
+            self.ws.con.execute(f"INSERT INTO {staged} SELECT * FROM _batch")
+            self.ws.con.unregister("_batch")
+
+    # -- normalisation --------------------------------------------------------------------------------
+
+    def _normalise_into_data(self, src: SourceFile, staged: str) -> None:
+        con = self.ws.con
+        exprs = []
+        mapped = {c.field: c for c in src.columns}
+        for f in self.schema.fields:
+            c = mapped.get(f.name)
+            exprs.append(normalise_sql(f'"{f.name}"', f, self.schema.missing_values,
+                                       c.unit if c else None) if c else "NULL")
+        norm = f"norm_{staged}"
+        con.execute(f"CREATE TEMP TABLE {norm} AS SELECT ? AS _file, ? AS _sheet, _row, "
+                    + ", ".join(f'{e} AS "{f.name}"' for e, f in zip(exprs, self.schema.fields, strict=True))
+                    + f" FROM {staged}", [src.path.name, src.sheet])
+        blank = " AND ".join(f'"{c.field}" IS NULL' for c in src.columns)
+        src.dropped_blank = con.execute(f"SELECT count(*) FROM {norm} WHERE {blank}").fetchone()[0]  # type: ignore[index]
+        con.execute(f"DELETE FROM {norm} WHERE {blank}")
+        if self.spec.source.totals:
+            self._handle_totals(src, norm)
+        con.execute(f"INSERT INTO data SELECT * FROM {norm}")
+        src.rows = con.execute(f"SELECT count(*) FROM {norm}").fetchone()[0]  # type: ignore[index]
+        con.execute(f"DROP TABLE {norm}")
+
+    def _handle_totals(self, src: SourceFile, norm: str) -> None:
+        t = self.spec.source.totals
+        assert t is not None
+        con = self.ws.con
+        pattern = "^(" + "|".join(re.escape(label) for label in t.labels) + ")"
+        where = f"regexp_matches(replace(\"{t.field}\", ' ', ''), '{pattern}')"
+        totals = con.execute(f"SELECT _row, * EXCLUDE (_file, _sheet, _row) FROM {norm} WHERE {where}").fetchall()
+        src.dropped_totals = len(totals)
+        if t.action == "verify" and len(totals) == 1:
+            names = self.schema.names
+            row = totals[0]
+            for f in self.schema.fields:
+                total_text = row[1 + names.index(f.name)]
+                if f.type not in ("number", "integer") or f.name in self.schema.primary_key or total_text is None:
+                    continue
+                got = con.execute(f'SELECT sum(TRY_CAST("{f.name}" AS DECIMAL(38,6))), count(*) FILTER '
+                                  f'(WHERE TRY_CAST("{f.name}" AS DECIMAL(38,6)) IS NULL AND "{f.name}" IS NOT NULL) '
+                                  f"FROM {norm} WHERE NOT ({where})").fetchone()
+                try:
+                    expected = float(total_text)
+                except ValueError:
+                    continue
+                if got and got[1] == 0 and got[0] is not None and abs(float(got[0]) - expected) > 0.005 * max(1, f.unit == "元"):
+                    self.report.add(Problem(
+                        "total-mismatch", f"合计行的 {f.label} 为 {_fmt(expected)}，但各明细行相加为 {_fmt(float(got[0]))}"
+                        f"（相差 {_fmt(expected - float(got[0]))}{f.unit or ''}）",
+                        "请核对明细行和合计行，改正其中有误的数字。", file=src.path.name, sheet=src.sheet, row=row[0],
+                        field=f.name, value=total_text))
+        con.execute(f"DELETE FROM {norm} WHERE {where}")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def _join(top: str | None, bottom: str | None) -> str | None:
+    if top and bottom and top != bottom:
+        return f"{top}/{bottom}"
+    return bottom or top
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str | None) -> str:
+    """SQL that turns a raw text cell into the canonical text the checks see.
+
+    Full-width digits become half-width (and, in numbers, dates and patterned codes, full-width punctuation
+    too), surrounding spaces go, missing-value markers
+    become NULL; numbers lose thousands separators and are converted to the field's unit; dates written
+    2025年3月5日, 2025/3/5 or 2025.3.5 become 2025-03-05. A cell that cannot be normalised is kept as it was,
+    so the type check reports it as the clerk wrote it.
+    """
+    text = f.type in ("string", "any") and "pattern" not in f.constraints  # free text keeps its ，（）
+    src, dst = (FULLWIDTH_DIGITS, HALFWIDTH_DIGITS) if text else (FULLWIDTH, HALFWIDTH)
+    v = f"trim(translate({col}, '{src}', '{dst}'), ' \t\r\n\u3000\u00a0')"
+    if missing:
+        v = f"CASE WHEN {v} IN ({', '.join(_sql_str(m) for m in missing)}) THEN NULL ELSE {v} END"
+    if f.numeric:
+        num = f"replace(replace({v}, ',', ''), ' ', '')"
+        if f.unit:
+            units = "|".join(sorted((u for u in UNITS if UNITS[u][0] == UNITS[f.unit][0]), key=len, reverse=True))
+            cell_unit = f"regexp_extract({num}, '^[-+0-9.eE]+({units})$', 1)"
+            factors = " ".join(f"WHEN '{u}' THEN {unit_factor(u, f.unit)}" for u in UNITS
+                               if UNITS[u][0] == UNITS[f.unit][0])
+            default = unit_factor(source_unit, f.unit) if source_unit else 1
+            number = f"TRY_CAST(regexp_replace({num}, '({units})$', '') AS DECIMAL(38,8))"
+            scaled = f"{number} * (CASE {cell_unit} {factors} ELSE {default} END)"
+            if default == 1:
+                # no column-level conversion: only cells with a unit suffix change
+                return (f"CASE WHEN {cell_unit} <> '' AND {number} IS NOT NULL THEN {_trim_zeros(scaled)} "
+                        f"ELSE {num} END")
+            return f"CASE WHEN {number} IS NOT NULL THEN {_trim_zeros(scaled)} ELSE {num} END"
+        return num
+    if f.type == "date":
+        m = r"^(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?$"
+        return (f"CASE WHEN regexp_matches({v}, '{m}') THEN regexp_extract({v}, '{m}', 1) || '-' || "
+                f"lpad(regexp_extract({v}, '{m}', 2), 2, '0') || '-' || lpad(regexp_extract({v}, '{m}', 3), 2, '0') "
+                f"ELSE {v} END")
+    return v
+
+
+def _trim_zeros(expr: str) -> str:
+    return f"regexp_replace(regexp_replace(CAST({expr} AS VARCHAR), '(\\.\\d*?)0+$', '\\1'), '\\.$', '')"

@@ -1,0 +1,227 @@
+"""Quality suites run by Great Expectations: on pandas (embedded default) or inside PostgreSQL.
+
+With a PostgreSQL URL (``GONGKAI_DATABASE_URL`` or ``--database-url``) the typed table is copied into an
+UNLOGGED scratch table and every expectation is computed there, so memory stays flat for millions of rows.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .checks import q
+from .errors import ConfigError, DatabaseError
+from .report import Problem, Report
+from .schema import TableSchema
+from .suite import RATIO_KWARGS, Expectation, Suite
+
+INDEX_COLUMNS = ["_file", "_sheet", "_row"]
+PG_TYPES = {"BIGINT": "BIGINT", "DOUBLE": "DOUBLE PRECISION", "INTEGER": "INTEGER", "BOOLEAN": "BOOLEAN",
+            "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "VARCHAR": "TEXT"}
+
+
+def _quiet_gx() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import logging
+
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    return gx
+
+
+def resolve(suite: Suite, previous_rows: int | None) -> tuple[list[Expectation], list[str]]:
+    """Turn relative row-count bounds into absolute ones; skip them for a first release."""
+    out, notes = [], []
+    for e in suite.expectations:
+        if any(k in e.kwargs for k in RATIO_KWARGS):
+            if previous_rows is None:
+                notes.append(f"{e.id}: skipped (no previous release to compare the row count with)")
+                continue
+            kw = {k: v for k, v in e.kwargs.items() if k not in RATIO_KWARGS}
+            if "min_ratio_of_previous" in e.kwargs:
+                kw["min_value"] = math.ceil(previous_rows * float(e.kwargs["min_ratio_of_previous"]))
+            if "max_ratio_of_previous" in e.kwargs:
+                kw["max_value"] = math.floor(previous_rows * float(e.kwargs["max_ratio_of_previous"]))
+            e = Expectation(e.type, kw, e.id, e.message, e.hint, e.severity, e.meta)
+        out.append(e)
+    return out, notes
+
+
+class QualityRunner:
+    """Runs a suite against DuckDB table ``typed`` and adds one problem per failing row to a report."""
+
+    def __init__(self, suite: Suite, con: duckdb.DuckDBPyConnection, schema: TableSchema,
+                 workdir: Path, database_url: str | None = None, table: str = "typed") -> None:
+        self.suite, self.con, self.schema, self.table = suite, con, schema, table
+        self.workdir, self.url = workdir, database_url
+
+    @property
+    def engine(self) -> str:
+        return "postgresql" if self.url else "pandas"
+
+    def run(self, report: Report, previous_rows: int | None) -> None:
+        expectations, notes = resolve(self.suite, previous_rows)
+        report.notes += notes
+        sql_rules = [e for e in expectations if e.is_sql]
+        gx_rules = [e for e in expectations if not e.is_sql]
+        if self.url:
+            with self._postgres_table() as (pg, table):
+                for e in sql_rules:
+                    self._sql_rule(e, report, lambda sql: _pg_fetch(pg, sql), table)
+                if gx_rules:
+                    self._gx(gx_rules, report, postgres_table=table)
+        else:
+            for e in sql_rules:
+                self._sql_rule(e, report, lambda sql: self.con.execute(sql).fetchall(), self.table)
+            if gx_rules:
+                self._gx(gx_rules, report)
+        report.checks.append(f"quality suite {self.suite.name} ({len(expectations)} expectations, {self.engine})")
+
+    # -- custom SQL rules -------------------------------------------------------------------------------
+
+    def _sql_rule(self, e: Expectation, report: Report, fetch: Any, table: str) -> None:
+        sql = e.kwargs["unexpected_rows_query"].replace("{batch}", table)
+        wrapped = f"SELECT u._file, u._sheet, u._row FROM ({sql}) AS u ORDER BY u._file, u._row"
+        try:
+            rows = fetch(wrapped)
+        except Exception as ex:
+            raise ConfigError(f"{self.suite.path}: rule {e.id}: the SQL failed: {str(ex).splitlines()[0]}",
+                              "The query must be portable SQL over {batch} that returns _file, _sheet and _row.") from None
+        for file, sheet, row in rows:
+            report.add(Problem("quality", e.message, e.hint, file=file, sheet=sheet, row=row, rule=e.id,
+                               severity=e.severity))
+
+    # -- Great Expectations --------------------------------------------------------------------------------
+
+    def _gx(self, rules: list[Expectation], report: Report, postgres_table: str | None = None) -> None:
+        gx = _quiet_gx()
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        ctx = gx.get_context(mode="ephemeral")
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        name = f"s{uuid.uuid4().hex[:8]}"
+        suite = gx.ExpectationSuite(name=name)
+        by_id: dict[str, Expectation] = {}
+        for e in rules:
+            kwargs = dict(e.kwargs)
+            if e.type.startswith("expect_column_pair") and "ignore_row_if" not in kwargs:
+                kwargs["ignore_row_if"] = "either_value_is_missing"  # a cell that failed to parse is not counted twice
+            try:
+                exp = ExpectationConfiguration(type=e.type, kwargs=kwargs, meta={"gongkai_id": e.id}).to_domain_obj()
+            except Exception as ex:
+                raise ConfigError(f"{self.suite.path}: rule {e.id}: Great Expectations refuses it: {ex}") from None
+            suite.add_expectation(exp)
+            by_id[e.id] = e
+        suite = ctx.suites.add(suite)
+        if postgres_table:
+            ds = ctx.data_sources.add_postgres(name, connection_string=_sqlalchemy_url(self.url or ""))
+            asset = ds.add_table_asset(name, table_name=postgres_table.split(".")[-1], schema_name="gongkai_work")
+            batch_def = asset.add_batch_definition_whole_table("all")
+            params: dict[str, Any] = {}
+        else:
+            cols = sorted({c for e in rules for c in e.columns()}, key=self.schema.names.index)
+            select = ", ".join([*INDEX_COLUMNS, *(q(c) for c in cols)])
+            df = self.con.execute(f"SELECT {select} FROM {self.table}").df()
+            ds = ctx.data_sources.add_pandas(name)
+            batch_def = ds.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+            params = {"dataframe": df}
+        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
+        result = vd.run(batch_parameters=params,
+                        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS,
+                                       "partial_unexpected_count": 0, "return_unexpected_index_query": False})
+        for r in result.results:
+            e = by_id[r.expectation_config.meta["gongkai_id"]]
+            if r.exception_info and r.exception_info.get("raised_exception"):
+                raise ConfigError(f"{self.suite.path}: rule {e.id} could not run: "
+                                  f"{r.exception_info.get('exception_message')}")
+            if r.success:
+                continue
+            res = r.result or {}
+            index = res.get("unexpected_index_list")
+            if index:
+                for item in index:
+                    value = {c: item[c] for c in e.columns() if c in item}
+                    report.add(Problem("quality", e.message, e.hint, file=item.get("_file"),
+                                       sheet=_none(item.get("_sheet")), row=int(item["_row"]),
+                                       field=e.columns()[0] if e.columns() else None,
+                                       value=", ".join(f"{k}={_show(v)}" for k, v in value.items()) or None,
+                                       rule=e.id, severity=e.severity))
+            else:
+                observed = res.get("observed_value")
+                report.add(Problem("quality", e.message + (f"（实际值：{observed}）" if observed is not None else ""),
+                                   e.hint, rule=e.id, severity=e.severity,
+                                   field=e.columns()[0] if e.columns() else None))
+
+    # -- PostgreSQL scratch table ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _postgres_table(self) -> Iterator[tuple[Any, str]]:
+        import psycopg2
+
+        try:
+            pg = psycopg2.connect(_libpq_url(self.url or ""))
+        except psycopg2.OperationalError as e:
+            raise DatabaseError(f"cannot connect to the PostgreSQL database for quality checks: {str(e).strip()}",
+                                "Check GONGKAI_DATABASE_URL / --database-url, or unset it to check on pandas.") from None
+        pg.autocommit = True
+        table = f"gongkai_work.t_{uuid.uuid4().hex[:12]}"
+        try:
+            desc = self.con.execute(f"DESCRIBE {self.table}").fetchall()
+            cols = ", ".join(f"{q(name)} {PG_TYPES.get(str(t), 'TEXT')}" for name, t, *_ in desc)
+            csv_path = self.workdir / "pg-upload.csv"
+            self.con.execute(f"COPY {self.table} TO {_lit(str(csv_path))} (FORMAT csv, HEADER false)")
+            with pg.cursor() as cur:
+                cur.execute("CREATE SCHEMA IF NOT EXISTS gongkai_work")
+                cur.execute(f"CREATE UNLOGGED TABLE {table} ({cols})")
+                with open(csv_path, encoding="utf-8") as f:
+                    cur.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv)", f)
+                cur.execute(f"ANALYZE {table}")
+            csv_path.unlink()
+            yield pg, table
+        finally:
+            with pg.cursor() as cur:
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+            pg.close()
+
+
+def _pg_fetch(pg: Any, sql: str) -> list[tuple[Any, ...]]:
+    with pg.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+def _libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg2://", "postgresql://")
+
+
+def _sqlalchemy_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg2://", 1) if url.startswith("postgresql://") else url
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _none(v: Any) -> Any:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def _show(v: Any) -> str:
+    v = _none(v)
+    if v is None:
+        return "空"
+    if hasattr(v, "isoformat"):
+        return v.isoformat()[:10] if str(v).endswith("00:00:00") else v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

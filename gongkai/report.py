@@ -1,0 +1,198 @@
+"""Validation results as data: every problem a typed record with where it is and how to fix it."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+# Stable error type codes. Names follow frictionless-py where one exists there.
+TITLES: dict[str, str] = {
+    "source-error": "无法读取源文件",
+    "encoding-error": "文件编码错误",
+    "format-error": "文件格式错误",
+    "encrypted-file": "文件有密码保护",
+    "sheet-not-found": "找不到工作表",
+    "empty-file": "空文件",
+    "header-only": "只有表头没有数据",
+    "missing-label": "缺少列",
+    "extra-label": "多出的列",
+    "duplicate-label": "重复的列名",
+    "type-error": "数据类型错误",
+    "required-error": "必填项为空",
+    "enum-error": "取值不在允许范围内",
+    "minimum-error": "数值小于下限",
+    "maximum-error": "数值大于上限",
+    "pattern-error": "格式不符合要求",
+    "length-error": "长度不符合要求",
+    "unique-error": "取值重复",
+    "primary-key": "主键重复",
+    "foreign-key": "引用的编码不存在",
+    "total-mismatch": "合计行与明细之和不符",
+    "quality": "数据质量规则未通过",
+}
+
+# frictionless-py reports all constraint violations as one type.
+FRICTIONLESS_TYPES = {
+    "required-error": "constraint-error", "enum-error": "constraint-error", "minimum-error": "constraint-error",
+    "maximum-error": "constraint-error", "pattern-error": "constraint-error", "length-error": "constraint-error",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data, located as precisely as the source allows."""
+
+    type: str
+    message: str
+    hint: str = ""
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    field: str | None = None
+    column: str | None = None
+    value: str | None = None
+    rule: str | None = None
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def title(self) -> str:
+        return TITLES.get(self.type, self.type)
+
+    @property
+    def where(self) -> str:
+        parts = [p for p in (self.file, f"工作表「{self.sheet}」" if self.sheet else None,
+                             f"第 {self.row} 行" if self.row else None,
+                             f"列「{self.column or self.field}」" if (self.column or self.field) else None) if p]
+        return "，".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if v is not None and v != ""}
+        d["title"] = self.title
+        return d
+
+
+@dataclass
+class Report:
+    """Everything the gate found for one dataset and source, in the order checks ran."""
+
+    dataset: str
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    truncated: int = 0
+    checks: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    max_problems: int = 100_000
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def error_count(self) -> int:
+        return sum(n for (t, s), n in self._by_severity().items() if s == "error")
+
+    @property
+    def warning_count(self) -> int:
+        return sum(n for (t, s), n in self._by_severity().items() if s == "warning")
+
+    @property
+    def valid(self) -> bool:
+        return self.error_count == 0
+
+    def _by_severity(self) -> Counter[tuple[str, str]]:
+        return Counter({tuple(k.split("|", 1)): v for k, v in self.counts.items()})  # type: ignore[misc]
+
+    def add(self, problem: Problem) -> None:
+        self.counts[f"{problem.type}|{problem.severity}"] += 1
+        if len(self.problems) < self.max_problems:
+            self.problems.append(problem)
+        else:
+            self.truncated += 1
+
+    def extend(self, problems: list[Problem]) -> None:
+        for p in problems:
+            self.add(p)
+
+    def count(self, n: int, problem_type: str, severity: str = "error") -> None:
+        """Count problems beyond those listed (a check that found more than it itemised)."""
+        self.counts[f"{problem_type}|{severity}"] += n
+        self.truncated += n
+
+    def to_dict(self) -> dict[str, Any]:
+        by_type: Counter[str] = Counter()
+        for (t, _s), n in self._by_severity().items():
+            by_type[t] += n
+        return {
+            "dataset": self.dataset,
+            "valid": self.valid,
+            "rows": self.rows,
+            "errors": self.error_count,
+            "warnings": self.warning_count,
+            "counts": dict(sorted(by_type.items())),
+            "listed": len(self.problems),
+            "not_listed": self.truncated,
+            "sources": self.sources,
+            "checks": self.checks,
+            "notes": self.notes,
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    def write_html(self, path: Path, title: str = "", limit_per_type: int = 500) -> None:
+        path.write_text(render_html(self, title, limit_per_type), encoding="utf-8")
+
+
+def render_html(report: Report, title: str = "", limit_per_type: int = 500) -> str:
+    e = html.escape
+    status = "通过 ✓" if report.valid else f"未通过：{report.error_count} 个错误"
+    out = [
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<title>校验报告 {e(report.dataset)}</title>",
+        "<style>body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:2em;color:#222}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;"
+        "vertical-align:top}th{background:#f3f3f3}.ok{color:#080}.bad{color:#b00}.warn{color:#a60}"
+        "code{background:#f6f6f6;padding:0 3px}</style></head><body>",
+        f"<h1>数据校验报告 · {e(title or report.dataset)}</h1>",
+        f"<p class='{'ok' if report.valid else 'bad'}'><strong>{e(status)}</strong>"
+        f"（{report.rows} 行；警告 {report.warning_count} 个）</p>",
+    ]
+    if report.sources:
+        out.append("<h2>源文件</h2><ul>")
+        out += [f"<li>{e(str(s.get('name')))} — {e(str(s.get('format')))}"
+                f"{' / ' + e(str(s['encoding'])) if s.get('encoding') else ''}"
+                f"{' / 工作表 ' + e(str(s['sheet'])) if s.get('sheet') else ''}</li>" for s in report.sources]
+        out.append("</ul>")
+    groups: dict[str, list[Problem]] = {}
+    for p in report.problems:
+        groups.setdefault(p.type if not p.rule else f"{p.type}:{p.rule}", []).append(p)
+    if groups:
+        out.append("<h2>问题汇总</h2><table><tr><th>类型</th><th>代码</th><th>数量</th></tr>")
+        for key, ps in groups.items():
+            cls = "warn" if ps[0].severity == "warning" else "bad"
+            out.append(f"<tr><td class='{cls}'>{e(ps[0].title)}</td><td><code>{e(key)}</code></td><td>{len(ps)}</td></tr>")
+        out.append("</table>")
+    for key, ps in groups.items():
+        out.append(f"<h2>{e(ps[0].title)} <code>{e(key)}</code></h2>")
+        if ps[0].hint:
+            out.append(f"<p>如何修改：{e(ps[0].hint)}</p>")
+        out.append("<table><tr><th>文件</th><th>工作表</th><th>行</th><th>列</th><th>值</th><th>说明</th></tr>")
+        for p in ps[:limit_per_type]:
+            out.append("<tr>" + "".join(f"<td>{e(str(v)) if v is not None else ''}</td>" for v in
+                                        (p.file, p.sheet, p.row, p.column or p.field, p.value, p.message)) + "</tr>")
+        out.append("</table>")
+        if len(ps) > limit_per_type:
+            out.append(f"<p>另有 {len(ps) - limit_per_type} 条未显示，完整列表见 validation.json。</p>")
+    if report.truncated:
+        out.append(f"<p>另有 {report.truncated} 个问题只计数未逐条列出。</p>")
+    out.append("</body></html>\n")
+    return "\n".join(out)

@@ -1,0 +1,253 @@
+"""Dataset specs: one declarative ``datasets/<id>.dataset.yaml`` per dataset, checked when it loads."""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .vocab import DISCLOSURE, DOMAINS, FREQUENCIES, UNITS
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    zh: str
+    en: str
+
+
+class Publisher(_Model):
+    name: str = Field(description="Responsible agency, e.g. 省民政厅")
+    code: str | None = Field(None, description="统一社会信用代码 of the agency")
+
+
+class ColumnMap(_Model):
+    headers: list[str] = Field(default_factory=list, description="Chinese headers and aliases")
+    unit: str | None = Field(None, description="Unit of the source column when its header names none")
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, v: str | None) -> str | None:
+        if v is not None and v not in UNITS:
+            raise ValueError(f"unknown unit {v!r}; known: {', '.join(UNITS)}")
+        return v
+
+
+class Totals(_Model):
+    field: str = Field(description="Column whose text marks a total row")
+    labels: list[str] = Field(default_factory=lambda: ["合计", "总计", "小计", "累计"])
+    action: Literal["drop", "verify"] = "verify"
+
+
+class Source(_Model):
+    path: str | list[str] = Field(description="File, glob or list of them, relative to the spec")
+    format: Literal["auto", "csv", "xlsx", "xls", "json"] = "auto"
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
+    sheet: str | int | None = None
+    header_row: int | Literal["auto"] = "auto"
+    header_rows: int = Field(1, ge=1, le=3)
+    totals: Totals | None = None
+    extra_columns: Literal["error", "ignore"] = "error"
+    columns: dict[str, list[str] | ColumnMap] = Field(default_factory=dict)
+
+    @field_validator("columns")
+    @classmethod
+    def _expand(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return {k: ColumnMap(headers=m) if isinstance(m, list) else m for k, m in v.items()}
+
+    def paths(self, base: Path) -> list[Path]:
+        """Resolve the source path(s) against ``base``; a glob expands to the files it matches, sorted."""
+        out: list[Path] = []
+        for p in [self.path] if isinstance(self.path, str) else self.path:
+            full = base / p
+            if glob.has_magic(str(p)):
+                out.extend(sorted(Path(m) for m in glob.glob(str(full))))
+            else:
+                out.append(full)
+        return out
+
+
+class Privacy(_Model):
+    """Placeholder until the privacy gate: fields that are personal and how each is published."""
+
+    fields: dict[str, Literal["drop"]] = Field(default_factory=dict)
+    notes: str | None = None
+
+
+class DatasetSpec(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
+    title: Text
+    description: Text
+    domain: str
+    publisher: Publisher
+    disclosure: str
+    legal_basis: list[str] = Field(min_length=1)
+    update_frequency: str
+    deadline_working_days: Literal[7, 20] = 20
+    license: str = "CC-BY-4.0"
+    tags: list[str] = Field(default_factory=list)
+    schema_: str = Field(alias="schema")
+    quality: str | None = None
+    privacy: Privacy = Field(default_factory=Privacy)
+    source: Source
+
+    path: Path = Field(default=Path("."), exclude=True)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v: str) -> str:
+        if v not in DOMAINS:
+            raise ValueError(f"unknown domain {v!r}; use one of: {', '.join(DOMAINS)}")
+        return v
+
+    @field_validator("update_frequency")
+    @classmethod
+    def _freq(cls, v: str) -> str:
+        if v not in FREQUENCIES:
+            raise ValueError(f"unknown frequency {v!r}; use one of: {', '.join(FREQUENCIES)}")
+        return v
+
+    @field_validator("disclosure")
+    @classmethod
+    def _disclosure(cls, v: str) -> str:
+        if v not in DISCLOSURE:
+            raise ValueError(f"公开属性 must be one of {', '.join(DISCLOSURE)}, not {v!r}")
+        return v
+
+    # -- resolved files -------------------------------------------------------------------------------
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent
+
+    @property
+    def schema_path(self) -> Path:
+        return (self.base / self.schema_).resolve()
+
+    @property
+    def quality_path(self) -> Path | None:
+        return (self.base / self.quality).resolve() if self.quality else None
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        """The Table Schema descriptor (already checked by :func:`load_spec`)."""
+        return json.loads(self.schema_path.read_text(encoding="utf-8"))
+
+    @property
+    def primary_key(self) -> list[str]:
+        pk = self.schema.get("primaryKey") or []
+        return [pk] if isinstance(pk, str) else list(pk)
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f["name"] for f in self.schema["fields"]]
+
+    def source_paths(self) -> list[Path]:
+        return self.source.paths(self.base)
+
+
+def _key_error(path: Path, err: ValidationError) -> ConfigError:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            allowed = _allowed_keys(e["loc"])
+            close = difflib.get_close_matches(str(e["loc"][-1]), allowed, n=1)
+            msg = "unknown key" + (f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}")
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"key '{key}': {msg}")
+    return ConfigError(f"{path}: invalid dataset spec\n  " + "\n  ".join(lines),
+                       "Fix the keys named above (see README, 'Dataset specs').")
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = DatasetSpec
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
+        ann = getattr(field, "annotation", None)
+        model = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return []
+    return [f.alias or n for n, f in model.model_fields.items() if n != "path"]
+
+
+def load_spec(path: Path) -> DatasetSpec:
+    """Load and check one spec, its Table Schema and its quality suite; errors name the file and key."""
+    from .schema import check_schema
+    from .suite import load_suite
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such dataset spec") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a dataset spec must be a mapping of keys")
+    try:
+        spec = DatasetSpec.model_validate({**raw, "path": path.resolve()})
+    except ValidationError as e:
+        raise _key_error(path, e) from None
+    if not spec.schema_path.is_file():
+        raise ConfigError(f"{path}: key 'schema' names {spec.schema_}, which does not exist ({spec.schema_path})",
+                          "Create the Table Schema file or correct the path (relative to the spec).")
+    check_schema(spec.schema_path, spec.schema)
+    for field in spec.source.columns:
+        if field not in spec.field_names:
+            raise ConfigError(f"{path}: key 'source.columns.{field}' maps a field the schema does not have",
+                              f"Fields in {spec.schema_}: {', '.join(spec.field_names)}")
+    if spec.source.totals and spec.source.totals.field not in spec.field_names:
+        raise ConfigError(f"{path}: key 'source.totals.field' names unknown field {spec.source.totals.field!r}")
+    for field in spec.privacy.fields:
+        if field not in spec.field_names:
+            raise ConfigError(f"{path}: key 'privacy.fields.{field}' names a field the schema does not have")
+    if spec.quality_path is not None:
+        if not spec.quality_path.is_file():
+            raise ConfigError(f"{path}: key 'quality' names {spec.quality}, which does not exist")
+        load_suite(spec.quality_path, spec.field_names)
+    return spec
+
+
+class Catalog:
+    """All dataset specs of a project directory (``<root>/datasets/*.dataset.yaml``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.specs: dict[str, DatasetSpec] = {}
+        for p in sorted((root / "datasets").glob("*.dataset.yaml")):
+            spec = load_spec(p)
+            if spec.id in self.specs:
+                raise ConfigError(f"{p}: key 'id': {spec.id!r} is already used by {self.specs[spec.id].path}")
+            if p.name != f"{spec.id}.dataset.yaml":
+                raise ConfigError(f"{p}: key 'id' is {spec.id!r} but the file is named {p.name}",
+                                  f"Rename the file to {spec.id}.dataset.yaml or change the id.")
+            self.specs[spec.id] = spec
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.specs.values())
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    def get(self, dataset_id: str) -> DatasetSpec:
+        from .errors import UsageError
+
+        try:
+            return self.specs[dataset_id]
+        except KeyError:
+            close = difflib.get_close_matches(dataset_id, list(self.specs), n=1)
+            raise UsageError(f"unknown dataset {dataset_id!r}",
+                             f"did you mean {close[0]!r}?" if close else "run `gongkai list` to see the datasets") from None
