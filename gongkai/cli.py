@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import GongkaiError
@@ -23,8 +24,8 @@ from .store import Store
 from .verify import verify as verify_path
 from .vocab import DOMAINS
 
-console = Console(stderr=False, highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 SHOW_PROBLEMS = 40
 
 
@@ -103,14 +104,13 @@ def _print_report(report: Report) -> None:
                       + (f"，{report.warning_count} 个警告" if report.warning_count else ""))
     else:
         console.print(f"[red]✗ 校验未通过[/] {report.dataset}: {report.error_count} 个错误，{report.rows} 行")
-    if not report.problems:
-        return
-    t = Table("类型", "位置", "值", "问题", "如何修改", show_lines=False)
     for p in report.problems[:SHOW_PROBLEMS]:
-        style = "yellow" if p.severity == "warning" else ""
-        t.add_row(f"[{style}]{p.type}{':' + p.rule if p.rule else ''}[/]" if style else
-                  f"{p.type}{':' + p.rule if p.rule else ''}", p.where, p.value or "", p.message, p.hint)
-    console.print(t)
+        color = "yellow" if p.severity == "warning" else "red"
+        code = p.type + (f":{p.rule}" if p.rule else "")
+        console.print(f"[bold]{escape(p.where or report.dataset)}[/] [{color}]\\[{code}][/]")
+        console.print(f"  {escape(p.message)}" + (f"（值：{escape(p.value)}）" if p.value and p.value not in p.message else ""))
+        if p.hint:
+            console.print(f"  [dim]→ {escape(p.hint)}[/]")
     rest = len(report.problems) - SHOW_PROBLEMS + report.truncated
     if rest > 0:
         console.print(f"… 另有 {rest} 个问题；用 --report-html 或 --report-json 查看完整列表。")

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from .errors import SourceError
-from .readers import Grid, read_csv_head, read_json, read_xls, read_xlsx, sniff_format
+from .readers import HEAD_LINES, Grid, read_csv_head, read_json, read_xls, read_xlsx, sniff_format
 from .report import Problem, Report
 from .schema import Field, TableSchema
 from .spec import DatasetSpec
@@ -104,9 +104,9 @@ class Ingest:
 
     # -- header ---------------------------------------------------------------------------------------
 
-    def _labels(self, grid: Grid, top: int) -> list[str | None]:
-        """Flatten header rows ``top``.. (0-based) into one label per column: merged cells fill right."""
-        rows = grid.head[top: top + self.spec.source.header_rows]
+    def _labels(self, grid: Grid, top: int, depth: int) -> list[str | None]:
+        """Flatten header rows ``top``..``top+depth`` (0-based) into one label per column: merged cells fill right."""
+        rows = grid.head[top: top + depth]
         width = max(len(r) for r in rows)
         labels: list[str | None] = []
         for r_i, row in enumerate(rows):
@@ -133,25 +133,29 @@ class Ingest:
                 return self.aliases[base], unit
         return None
 
-    def _find_header(self, grid: Grid, name: str) -> int:
-        given = self.spec.source.header_row
-        if given != "auto":
-            if given > len(grid.head):
-                raise SourceError(f"{name}：表头应在第 {given} 行，但文件只有 {len(grid.head)} 行", code="header-only",
-                                  file=name, sheet=grid.sheet)
-            return given - 1
-        last = len(grid.head) - self.spec.source.header_rows + 1 if grid.format != "json" else 1
-        scores = [(sum(1 for lab in self._labels(grid, r) if self._match(lab)), -r) for r in range(max(last, 1))]
-        best, neg_r = max(scores)
+    def _find_header(self, grid: Grid, name: str) -> tuple[int, int]:
+        """(first header row, header depth), 0-based: the rows whose labels match the most fields.
+
+        On a tie the shallower header wins, so a data row is never mistaken for a second header row.
+        """
+        given, depth = self.spec.source.header_row, self.spec.source.header_rows
+        if given != "auto" and given > len(grid.head):
+            raise SourceError(f"{name}：表头应在第 {given} 行，但文件只有 {len(grid.head)} 行", code="header-only",
+                              file=name, sheet=grid.sheet)
+        tops = [given - 1] if given != "auto" else range(len(grid.head))
+        depths = [depth] if depth != "auto" else [1, 2, 3]
+        scores = [(sum(1 for lab in self._labels(grid, r, d) if self._match(lab)), -d, -r)
+                  for r in tops for d in depths if r + d <= len(grid.head)]
+        best, neg_d, neg_r = max(scores) if scores else (0, -1, 0)
         if best == 0:
             raise SourceError(f"{name}：在前 {len(grid.head)} 行中找不到表头（没有一个列名能对应到数据集的字段）",
                               f"表头应包含这些列：{'、'.join(f.title or f.name for f in self.schema.fields)}。"
                               "如果表头不在前几行，请在数据集说明中设置 source.header_row。",
                               code="missing-label", file=name, sheet=grid.sheet)
-        return -neg_r
+        return -neg_r, -neg_d
 
-    def _map_columns(self, grid: Grid, top: int, src: SourceFile) -> list[Problem]:
-        labels = self._labels(grid, top)
+    def _map_columns(self, grid: Grid, top: int, depth: int, src: SourceFile) -> list[Problem]:
+        labels = self._labels(grid, top, depth)
         problems: list[Problem] = []
         seen: dict[str, ColumnMatch] = {}
         unknown: list[tuple[int, str]] = []
@@ -226,13 +230,16 @@ class Ingest:
             grid = read_json(path)
         src = SourceFile(path, fmt, sha256_file(path), encoding=grid.encoding, sheet=grid.sheet)
         self.files.append(src)
-        top = self._find_header(grid, path.name) if grid.format != "json" else 0
+        top, depth = self._find_header(grid, path.name) if grid.format != "json" else (0, 1)
         src.header_row = top + 1
-        header_problems = self._map_columns(grid, top, src)
+        header_problems = self._map_columns(grid, top, depth, src)
         self.report.extend(header_problems)
         if any(p.severity == "error" for p in header_problems):
             return
-        first_data = top + (s.header_rows if grid.format != "json" else 1)
+        first_data = top + depth
+        if grid.format == "csv" and len(grid.head) < HEAD_LINES and not any(any(r) for r in grid.head[first_data:]):
+            raise SourceError(f"{path.name} 只有表头，没有数据行", "请确认数据已粘贴到表头下方，然后重新提交。",
+                              code="header-only", file=path.name)
         staged = f"staged_{len(self.files)}"
         if grid.format == "csv":
             self._stage_csv(grid, src, first_data, staged)

@@ -103,9 +103,8 @@ class QualityRunner:
 
     def _gx(self, rules: list[Expectation], report: Report, postgres_table: str | None = None) -> None:
         gx = _quiet_gx()
-        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
         ctx = gx.get_context(mode="ephemeral")
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -137,8 +136,7 @@ class QualityRunner:
             params = {"dataframe": df}
         vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
         result = vd.run(batch_parameters=params,
-                        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS,
-                                       "partial_unexpected_count": 0, "return_unexpected_index_query": False})
+                        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS})
         for r in result.results:
             e = by_id[r.expectation_config.meta["gongkai_id"]]
             if r.exception_info and r.exception_info.get("raised_exception"):

@@ -148,12 +148,14 @@ def _datapackage(spec: DatasetSpec, version: str, schema: dict[str, Any], out: P
     for f in data_files:
         fmt = f.rsplit(".", 1)[1]
         name = spec.id if fmt == "csv" else f"{spec.id}-{fmt}"
-        extra: dict[str, Any] = {"schema": schema} if fmt == "csv" else {}
+        extra: dict[str, Any] = {"schema": schema} if fmt in ("csv", "json") else {}
         if fmt == "csv":
             extra.update(encoding="utf-8", dialect={"delimiter": ",", "header": True})
         resources.append(res(name, f, fmt, **extra))
     for c in code_lists:
-        resources.append(res(c, f"{c}.csv", "csv", encoding="utf-8"))
+        header = (out / f"{c}.csv").read_text(encoding="utf-8").split("\n", 1)[0].strip().split(",")
+        code_schema = {"fields": [{"name": h, "type": "string"} for h in header]}
+        resources.append(res(c, f"{c}.csv", "csv", encoding="utf-8", schema=code_schema))
     return {
         "name": spec.id,
         "title": spec.title.zh,

@@ -64,30 +64,32 @@ def load_suite(path: Path, fields: list[str]) -> Suite:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; allowed: name, expectations, meta")
     out: list[Expectation] = []
     for i, e in enumerate(raw["expectations"]):
-        where = f"{path}: key 'expectations[{i}]'"
+        def where(sub: str = "", i: int = i) -> str:
+            return f"{path}: key 'expectations[{i}]{sub}'"
+
         if not isinstance(e, dict) or "type" not in e:
-            raise ConfigError(f"{where}: each expectation needs 'type' (and usually 'kwargs', 'meta')")
+            raise ConfigError(f"{where()}: each expectation needs 'type' (and usually 'kwargs', 'meta')")
         extra = set(e) - {"type", "kwargs", "meta"}
         if extra:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: type, kwargs, meta")
+            raise ConfigError(f"{where()}: unknown key(s) {', '.join(sorted(extra))}; allowed: type, kwargs, meta")
         etype, kwargs, meta = e["type"], dict(e.get("kwargs") or {}), dict(e.get("meta") or {})
         if not re.fullmatch(r"(expect_[a-z0-9_]+|unexpected_rows_expectation)", etype):
-            raise ConfigError(f"{where}.type: {etype!r} is not a Great Expectations expectation name",
+            raise ConfigError(f"{where('.type')}: {etype!r} is not a Great Expectations expectation name",
                               "Use the snake_case name, e.g. expect_column_values_to_be_between.")
         exp = Expectation(etype, kwargs, id=str(meta.pop("id", f"{etype}-{i}")),
                           message=str(meta.pop("message", etype)), hint=str(meta.pop("hint", "")),
                           severity=meta.pop("severity", "error"), meta=meta)
         if exp.severity not in ("error", "warning"):
-            raise ConfigError(f"{where}.meta.severity: must be error or warning, not {exp.severity!r}")
+            raise ConfigError(f"{where('.meta.severity')}: must be error or warning, not {exp.severity!r}")
         for col in exp.columns():
             if col not in fields:
-                raise ConfigError(f"{where}.kwargs: column {col!r} is not a field of the dataset",
+                raise ConfigError(f"{where('.kwargs')}: column {col!r} is not a field of the dataset",
                                   f"Fields: {', '.join(fields)}")
         if exp.is_sql and "{batch}" not in str(kwargs.get("unexpected_rows_query", "")):
-            raise ConfigError(f"{where}.kwargs.unexpected_rows_query: must select from {{batch}}")
+            raise ConfigError(f"{where('.kwargs.unexpected_rows_query')}: must select from {{batch}}")
         if any(k in kwargs for k in RATIO_KWARGS) and etype != "expect_table_row_count_to_be_between":
-            raise ConfigError(f"{where}.kwargs: *_ratio_of_previous only goes with expect_table_row_count_to_be_between")
+            raise ConfigError(f"{where('.kwargs')}: *_ratio_of_previous only goes with expect_table_row_count_to_be_between")
         if exp.id in {x.id for x in out}:
-            raise ConfigError(f"{where}.meta.id: {exp.id!r} is used twice")
+            raise ConfigError(f"{where('.meta.id')}: {exp.id!r} is used twice")
         out.append(exp)
     return Suite(str(raw.get("name", path.stem)), path, out)

@@ -110,7 +110,7 @@ def write_lottery_xlsx(rows: list[dict[str, object]], path: Path) -> None:
         ws.cell(3, col, h)
         ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
         col += 1
-    order = singles + ["开始日期", "结束日期", "下达资金", "实际支出", "结余"] + tail
+    order = [*singles, "开始日期", "结束日期", "下达资金", "实际支出", "结余", *tail]
     for r in rows:
         ws.append([r[k] for k in order])
     for row in ws.iter_rows(min_row=5, min_col=9, max_col=10):

@@ -1,0 +1,67 @@
+"""Shared fixtures: the repository's own project with a throwaway store, and sample-source factories."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from gongkai import Project
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def _load_generator():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("sample_generator", REPO / "datasets" / "samples" / "generate.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["sample_generator"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+generator = _load_generator()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(REPO, store=tmp_path / "store")
+
+
+@pytest.fixture
+def lottery_rows() -> list[dict[str, object]]:
+    """The sample lottery projects as the generator makes them (Chinese headers, amounts in 万元)."""
+    import random
+
+    return generator.lottery_projects(random.Random(generator.SEED))
+
+
+def write_csv(path: Path, rows: list[dict[str, object]], encoding: str = "utf-8", header: list[str] | None = None) -> Path:
+    header = header or list(rows[0])
+    with path.open("w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for r in rows:
+            w.writerow([r.get(h, "") for h in header])
+    return path
+
+
+def lottery_csv(tmp_path: Path, rows: list[dict[str, object]], name: str = "lottery.csv", **kw: object) -> Path:
+    """Lottery rows as a one-row-header CSV; amounts stay in 万元 via the header unit."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        for k in ("下达资金", "实际支出", "结余"):
+            r[f"{k}（万元）"] = r.pop(k)
+        out.append(r)
+    return write_csv(tmp_path / name, out, **kw)  # type: ignore[arg-type]
+
+
+def problems(outcome, type_: str | None = None):  # type: ignore[no-untyped-def]
+    return [p for p in outcome.report.problems if type_ is None or p.type == type_]

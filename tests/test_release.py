@@ -1,0 +1,160 @@
+"""Releases: immutable, versioned only when the data changes, verifiable by anyone, safe in Excel."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import frictionless
+import pytest
+
+from gongkai import Project, StoreError, verify
+
+from .conftest import lottery_csv
+
+LOTTERY = "lottery-welfare-projects"
+ALL = ["culture-sports-facilities", "fund-allocations", LOTTERY]
+
+
+def tree(path: Path) -> dict[str, str]:
+    """Every file below ``path`` with its sha256: a snapshot to prove nothing changed."""
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_main_job_releases_all_samples_then_nothing_new(project: Project) -> None:
+    first = project.run()
+    assert sorted(o.dataset for o in first) == ALL
+    assert all(o.status == "released" and o.version == "v1" for o in first)
+    for o in first:
+        names = {p.name for p in o.path.iterdir()}
+        assert {"data.csv", "data.json", "data.parquet", "data.xlsx", "datapackage.json", "validation.json",
+                "validation.html", "changelog.json", "manifest.json"} <= names
+        assert verify(o.path).ok
+    snapshot = tree(project.store.path)
+    second = project.run()
+    assert all(o.status == "unchanged" and o.version == "v1" for o in second)
+    assert tree(project.store.path) == snapshot
+
+
+def test_new_version_has_changelog_and_chain(project: Project, tmp_path: Path, lottery_rows: list) -> None:
+    v1 = project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:10])])
+    rows = [dict(r) for r in lottery_rows[1:12]]  # CP…0001 removed, 0011 and 0012 added
+    rows[0]["完成情况"] = "已完成" if rows[0]["完成情况"] != "已完成" else "实施中"
+    v2 = project.release(LOTTERY, [lottery_csv(tmp_path, rows, "v2.csv")])
+    assert (v1.version, v2.version) == ("v1", "v2")
+    changes = json.loads((v2.path / "changelog.json").read_text(encoding="utf-8"))
+    assert (changes["added"], changes["removed"], changes["changed"]) == (2, 1, 1)
+    assert changes["removed_keys"] == ["CP2025-0001"] and changes["added_keys"] == ["CP2025-0011", "CP2025-0012"]
+    assert changes["changed_rows"][0]["key"] == "CP2025-0002" and "status" in changes["changed_rows"][0]["fields"]
+    m2 = json.loads((v2.path / "manifest.json").read_text(encoding="utf-8"))
+    assert m2["previous"] == {"version": "v1",
+                              "manifest_sha256": hashlib.sha256((v1.path / "manifest.json").read_bytes()).hexdigest()}
+    assert verify(project.store.dataset_dir(LOTTERY)).ok
+
+
+def test_row_order_does_not_make_a_new_version(project: Project, tmp_path: Path, lottery_rows: list) -> None:
+    assert project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:15])]).status == "released"
+    again = project.release(LOTTERY, [lottery_csv(tmp_path, list(reversed(lottery_rows[:15])), "rev.csv")])
+    assert again.status == "unchanged"
+
+
+def test_invalid_source_leaves_store_exactly_as_it_was(project: Project, tmp_path: Path, lottery_rows: list) -> None:
+    project.run()
+    before = tree(project.store.path)
+    rows = [dict(r) for r in lottery_rows]
+    rows[50]["下达资金"] = "不详"
+    outcome = project.release(LOTTERY, [lottery_csv(tmp_path, rows)])
+    assert outcome.status == "invalid"
+    assert tree(project.store.path) == before
+    assert not list(project.store.dataset_dir(LOTTERY).glob(".tmp-*"))
+
+
+def test_failure_while_writing_leaves_no_partial_release(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gongkai.release as release
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(release, "write_parquet", boom)
+    with pytest.raises(OSError, match="disk full"):
+        project.release(LOTTERY)
+    d = project.store.dataset_dir(LOTTERY)
+    assert project.store.versions(LOTTERY) == [] and not list(d.glob(".tmp-*"))
+
+
+def test_verify_detects_tampering_and_broken_chain(project: Project, tmp_path: Path, lottery_rows: list) -> None:
+    project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:10])])
+    v2 = project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:12], "b.csv")])
+    copy = tmp_path / "download"
+    import shutil
+
+    shutil.copytree(project.store.dataset_dir(LOTTERY), copy, ignore=shutil.ignore_patterns(".lock"))
+    for p in copy.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    assert verify(copy).ok and verify(copy / "v2").ok
+    data = copy / "v2" / "data.csv"
+    data.write_text(data.read_text(encoding="utf-8").replace("CP2025-0003", "CP2025-9999"), encoding="utf-8")
+    result = verify(copy / "v2")
+    assert not result.ok and any("data.csv" in p and "sha256" in p for p in result.problems)
+    data.write_bytes((v2.path / "data.csv").read_bytes())
+    m1 = copy / "v1" / "manifest.json"
+    doc = json.loads(m1.read_text(encoding="utf-8"))
+    doc["row_count"] += 1  # rewrite history
+    m1.write_text(json.dumps(doc), encoding="utf-8")
+    result = verify(copy)
+    assert not result.ok and any("v2" in p and "chain" in p for p in result.problems)
+
+
+def test_published_csv_and_xlsx_are_safe_in_excel(project: Project, tmp_path: Path, lottery_rows: list) -> None:
+    rows = [dict(r) for r in lottery_rows[:5]]
+    rows[0]["实际效果"] = '=HYPERLINK("http://evil.example","点击")'
+    rows[1]["项目主要内容"] = "@SUM(1+1)"
+    rows[2]["实际效果"] = "+86 满意"
+    outcome = project.release(LOTTERY, [lottery_csv(tmp_path, rows)])
+    text = (outcome.path / "data.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and "'@SUM(1+1)" in text and "'+86 满意" in text
+    records = {r["project_id"]: r for r in json.loads((outcome.path / "data.json").read_text(encoding="utf-8"))}
+    assert records["CP2025-0001"]["effect"].startswith("=HYPERLINK")  # JSON keeps the true value
+    con = duckdb.connect()
+    [(effect,)] = con.execute(f"SELECT effect FROM read_parquet('{outcome.path / 'data.parquet'}') "
+                              "WHERE project_id = 'CP2025-0001'").fetchall()
+    assert effect.startswith("=HYPERLINK")
+    import openpyxl
+
+    ws = openpyxl.load_workbook(outcome.path / "data.xlsx").active
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)  # stored as text, never as a formula
+
+
+def test_datapackage_validates_with_frictionless(project: Project) -> None:
+    for o in project.run():
+        pkg = json.loads((o.path / "datapackage.json").read_text(encoding="utf-8"))
+        csv_res = next(r for r in pkg["resources"] if r["path"] == "data.csv")
+        assert csv_res["hash"] == "sha256:" + hashlib.sha256((o.path / "data.csv").read_bytes()).hexdigest()
+        # the tabular resources (CSV, JSON, code lists); Parquet and XLSX are copies frictionless cannot byte-check
+        tabular = {**pkg, "resources": [r for r in pkg["resources"] if r["format"] in ("csv", "json")]}
+        report = frictionless.Package(tabular, basepath=str(o.path)).validate()
+        assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+def test_release_is_read_only_and_locked(project: Project) -> None:
+    o = project.release(LOTTERY)
+    assert all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in o.path.iterdir())
+    assert all((p.stat().st_mode & 0o222) == 0 for p in o.path.iterdir())
+    with project.store.lock(LOTTERY), pytest.raises(StoreError, match="another gongkai process"):
+        project.release(LOTTERY)
+
+
+def test_manifest_records_sources_and_validation(project: Project) -> None:
+    o = project.release("fund-allocations")
+    m = o.manifest
+    assert m is not None
+    [src] = m["sources"]
+    assert src["encoding"] == "gb18030" and len(src["sha256"]) == 64
+    assert m["validation"] == {"valid": True, "errors": 0, "warnings": 0}
+    assert m["row_count"] == o.report.rows and m["publisher"]["name"] == "省财政厅"
+    assert set(m["files"]) == {p.name for p in o.path.iterdir()} - {"manifest.json"}
