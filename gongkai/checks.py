@@ -216,6 +216,7 @@ class SchemaChecker:
             if n > len(rows):
                 report.count(n - len(rows), chk.type)
 
-    def build_typed(self, table: str = "typed") -> None:
+    def build_typed(self, name: str = "typed") -> None:
+        """View ``name``: the rows with typed values (NULL where a cell failed its type check)."""
         cols = ", ".join(f"CAST({typed_sql(f)} AS {duck_type(f)}) AS {q(f.name)}" for f in self.schema.fields)
-        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT _file, _sheet, _row, {cols} FROM data")
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT _src, _file, _sheet, _row, {cols} FROM data")

@@ -15,6 +15,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from .errors import SourceError
@@ -25,9 +26,8 @@ from .spec import DatasetSpec
 from .vocab import UNITS, unit_factor
 from .workspace import Workspace
 
-FULLWIDTH_DIGITS, HALFWIDTH_DIGITS = "０１２３４５６７８９　", "0123456789 "
-FULLWIDTH = FULLWIDTH_DIGITS + "．，－＋％：／（）"
-HALFWIDTH = HALFWIDTH_DIGITS + ".,-+%:/()"
+FULLWIDTH = "０１２３４５６７８９　．，－＋％：／（）"
+HALFWIDTH = "0123456789 .,-+%:/()"
 _UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[]?(?:单位[:：]?)?(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + r")[)\]]?$")
 _SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")")
 BATCH_ROWS = 50_000
@@ -66,6 +66,8 @@ class SourceFile:
     rows: int = 0
     dropped_blank: int = 0
     dropped_totals: int = 0
+    table: str | None = None  # DuckDB table holding its normalised rows
+    row_sql: str = "_row"  # SQL giving a row's number in the source
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -90,8 +92,6 @@ class Ingest:
     def __init__(self, spec: DatasetSpec, schema: TableSchema, ws: Workspace, report: Report) -> None:
         self.spec, self.schema, self.ws, self.report = spec, schema, ws, report
         self.aliases = self._aliases()
-        cols = ", ".join(f'"{f}" VARCHAR' for f in schema.names)
-        ws.con.execute(f"CREATE TABLE data (_file VARCHAR, _sheet VARCHAR, _row BIGINT, {cols})")
         self.files: list[SourceFile] = []
 
     def _aliases(self) -> dict[str, str]:
@@ -210,14 +210,8 @@ class Ingest:
 
     # -- loading --------------------------------------------------------------------------------------
 
-    def load(self, paths: list[Path]) -> None:
-        if not paths:
-            raise SourceError("数据集没有配置源文件，或通配符没有匹配到任何文件", "用 --source 指定文件，或检查 source.path。")
-        for path in paths:
-            self._load_one(path)
-        self.report.sources = [s.describe() for s in self.files]
-
-    def _load_one(self, path: Path) -> None:
+    def load(self, path: Path) -> None:
+        """Read one source file into its own table; header problems go to the report, fatal ones raise."""
         s = self.spec.source
         fmt = sniff_format(path, s.format)
         if fmt == "csv":
@@ -240,57 +234,77 @@ class Ingest:
         if grid.format == "csv" and len(grid.head) < HEAD_LINES and not any(any(r) for r in grid.head[first_data:]):
             raise SourceError(f"{path.name} 只有表头，没有数据行", "请确认数据已粘贴到表头下方，然后重新提交。",
                               code="header-only", file=path.name)
-        staged = f"staged_{len(self.files)}"
+        table = f"src_{len(self.files)}"
         if grid.format == "csv":
-            self._stage_csv(grid, src, first_data, staged)
+            self._load_csv(grid, src, first_data, table)
+            src.row_sql = f"rowid + {first_data + 1}"  # DuckDB keeps file order: rowid is the record index
         else:
-            self._stage_rows(grid, src, first_data, staged)
-        n = self.ws.con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]  # type: ignore[index]
-        if n == 0:
+            self._load_rows(grid, src, first_data, table)
+        con = self.ws.con
+        if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:  # type: ignore[index]
             raise SourceError(f"{path.name}{'（工作表「' + src.sheet + '」）' if src.sheet else ''}只有表头，没有数据行",
                               "请确认数据已粘贴到表头下方，然后重新提交。", code="header-only", file=path.name, sheet=src.sheet)
-        self._normalise_into_data(src, staged)
-        self.ws.con.execute(f"DROP TABLE {staged}")
+        blank = " AND ".join(f'"{c.field}" IS NULL' for c in src.columns)
+        src.dropped_blank = con.execute(f"DELETE FROM {table} WHERE {blank}").fetchone()[0]  # type: ignore[index]
+        if self.spec.source.totals:
+            self._handle_totals(src, table)
+        src.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+        src.table = table
 
-    def _stage_csv(self, grid: Grid, src: SourceFile, first_data: int, staged: str) -> None:
+    def _select_normalised(self, src: SourceFile, cell: Any) -> str:
+        """The SELECT list turning source cells (``cell(ColumnMatch)`` gives the SQL of one) into fields."""
+        mapped = {c.field: c for c in src.columns}
+        out = []
+        for f in self.schema.fields:
+            c = mapped.get(f.name)
+            expr = normalise_sql(cell(c), f, self.schema.missing_values, c.unit) if c else "NULL"
+            out.append(f'CAST({expr} AS VARCHAR) AS "{f.name}"')
+        return ", ".join(out)
+
+    def _load_csv(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
+        """One pass: DuckDB reads the file in parallel and normalises every cell into ``table``."""
         width = max(len(r) for r in grid.head) if grid.head else 0
         width = max(width, *(c.index + 1 for c in src.columns))
         cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-        picked = ", ".join(f"c{c.index}" for c in src.columns)
         delim = grid.delimiter.replace("\t", "\\t")
+        select = self._select_normalised(src, lambda c: f"c{c.index}")
         try:
             self.ws.con.execute(
-                f"CREATE TABLE {staged}_in AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
+                f"CREATE TABLE {table} AS SELECT {select} FROM read_csv(?, header=false, skip={first_data}, "
                 f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
                 f"strict_mode=false, all_varchar=true, encoding='utf-8')", [str(grid.csv_path)])
-        except Exception as e:  # duckdb.Error: the message carries the line
+        except duckdb.Error as e:  # the message carries the line
             msg = str(e).split("\n")[0]
             code = "encoding-error" if "unicode" in msg.lower() else "format-error"
             raise SourceError(f"读取 {src.path.name} 失败：{msg}",
                               "请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式；检查引号是否成对。",
                               code=code, file=src.path.name) from None
-        sel = ", ".join(f"c{c.index} AS \"{c.field}\"" for c in src.columns)
-        self.ws.con.execute(f"CREATE TABLE {staged} AS SELECT rowid + {first_data + 1} AS _row, {sel} FROM {staged}_in")
-        self.ws.con.execute(f"DROP TABLE {staged}_in")
 
-    def _stage_rows(self, grid: Grid, src: SourceFile, first_data: int, staged: str) -> None:
+    def _load_rows(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
+        """Spreadsheets and JSON: cells arrive from Python in batches, with their row numbers."""
         rest = grid.rows if grid.rows is not None else iter(())
         if grid.format == "json":
             rows = rest
         else:
             rows = chain(((i + 1, r) for i, r in enumerate(grid.head) if i >= first_data), rest)
-        names = ["_row", *(c.field for c in src.columns)]
-        arrow_schema = pa.schema([("_row", pa.int64()), *((c.field, pa.string()) for c in src.columns)])
-        self.ws.con.execute(f"CREATE TABLE {staged} ({', '.join(chr(34) + n + chr(34) + (' BIGINT' if n == '_row' else ' VARCHAR') for n in names)})")
-        batch: list[list[Any]] = [[] for _ in names]
+        arrow_schema = pa.schema([("_row", pa.int64()), *((f"c{c.index}", pa.string()) for c in src.columns)])
+        con = self.ws.con
+        staged = f"{table}_raw"
+        columns = ", ".join(f"{n} {'BIGINT' if n == '_row' else 'VARCHAR'}" for n in arrow_schema.names)
+        con.execute(f"CREATE TABLE {staged} ({columns})")
+        batch: list[list[Any]] = [[] for _ in arrow_schema.names]
         for rownum, cells in rows:
             batch[0].append(rownum)
             for j, c in enumerate(src.columns, start=1):
                 batch[j].append(cells[c.index] if c.index < len(cells) else None)
             if len(batch[0]) >= BATCH_ROWS:
                 self._flush(staged, batch, arrow_schema)
-                batch = [[] for _ in names]
+                batch = [[] for _ in arrow_schema.names]
         self._flush(staged, batch, arrow_schema)
+        select = self._select_normalised(src, lambda c: f"c{c.index}")
+        con.execute(f"CREATE TABLE {table} AS SELECT _row, {select} FROM {staged}")
+        con.execute(f"DROP TABLE {staged}")
+        src.row_sql = "_row"
 
     def _flush(self, staged: str, batch: list[list[Any]], arrow_schema: pa.Schema) -> None:
         if batch[0]:
@@ -300,36 +314,33 @@ class Ingest:
             self.ws.con.execute(f"INSERT INTO {staged} SELECT * FROM _batch")
             self.ws.con.unregister("_batch")
 
-    # -- normalisation --------------------------------------------------------------------------------
+    @property
+    def locations(self) -> list[tuple[str, str | None]]:
+        """(file name, sheet) of each ``_src`` index."""
+        return [(s.path.name, s.sheet) for s in self.files]
 
-    def _normalise_into_data(self, src: SourceFile, staged: str) -> None:
-        con = self.ws.con
-        exprs = []
-        mapped = {c.field: c for c in src.columns}
-        for f in self.schema.fields:
-            c = mapped.get(f.name)
-            exprs.append(normalise_sql(f'"{f.name}"', f, self.schema.missing_values,
-                                       c.unit if c else None) if c else "NULL")
-        norm = f"norm_{staged}"
-        con.execute(f"CREATE TEMP TABLE {norm} AS SELECT ? AS _file, ? AS _sheet, _row, "
-                    + ", ".join(f'{e} AS "{f.name}"' for e, f in zip(exprs, self.schema.fields, strict=True))
-                    + f" FROM {staged}", [src.path.name, src.sheet])
-        blank = " AND ".join(f'"{c.field}" IS NULL' for c in src.columns)
-        src.dropped_blank = con.execute(f"SELECT count(*) FROM {norm} WHERE {blank}").fetchone()[0]  # type: ignore[index]
-        con.execute(f"DELETE FROM {norm} WHERE {blank}")
-        if self.spec.source.totals:
-            self._handle_totals(src, norm)
-        con.execute(f"INSERT INTO data SELECT * FROM {norm}")
-        src.rows = con.execute(f"SELECT count(*) FROM {norm}").fetchone()[0]  # type: ignore[index]
-        con.execute(f"DROP TABLE {norm}")
+    def create_view(self) -> None:
+        """View ``data``: every loaded file's rows with ``_src`` (file index), ``_file``, ``_sheet`` and ``_row``."""
+        fields = ", ".join(f'"{n}"' for n in self.schema.names)
+        parts = [f"SELECT {i} AS _src, {_sql_str(s.path.name)} AS _file, "
+                 f"{_sql_str(s.sheet) if s.sheet else 'NULL::VARCHAR'} AS _sheet, "
+                 f"CAST({s.row_sql} AS BIGINT) AS _row, {fields} FROM {s.table}"
+                 for i, s in enumerate(self.files) if s.table]
+        if not parts:
+            empty = ", ".join(f'NULL::VARCHAR AS "{n}"' for n in self.schema.names)
+            parts = [f"SELECT 0 AS _src, NULL::VARCHAR AS _file, NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row, {empty} "
+                     "LIMIT 0"]
+        self.ws.con.execute("CREATE OR REPLACE VIEW data AS " + " UNION ALL ".join(parts))
 
     def _handle_totals(self, src: SourceFile, norm: str) -> None:
+        """Drop 合计 rows; with ``verify``, check the one total row against the sum of the detail rows."""
         t = self.spec.source.totals
         assert t is not None
         con = self.ws.con
         pattern = "^(" + "|".join(re.escape(label) for label in t.labels) + ")"
         where = f"regexp_matches(replace(\"{t.field}\", ' ', ''), '{pattern}')"
-        totals = con.execute(f"SELECT _row, * EXCLUDE (_file, _sheet, _row) FROM {norm} WHERE {where}").fetchall()
+        fields = ", ".join(f'"{n}"' for n in self.schema.names)
+        totals = con.execute(f"SELECT {src.row_sql}, {fields} FROM {norm} WHERE {where}").fetchall()
         src.dropped_totals = len(totals)
         if t.action == "verify" and len(totals) == 1:
             names = self.schema.names
@@ -371,40 +382,46 @@ def _sql_str(s: str) -> str:
 def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str | None) -> str:
     """SQL that turns a raw text cell into the canonical text the checks see.
 
-    Full-width digits become half-width (and, in numbers, dates and patterned codes, full-width punctuation
-    too), surrounding spaces go, missing-value markers
-    become NULL; numbers lose thousands separators and are converted to the field's unit; dates written
-    2025年3月5日, 2025/3/5 or 2025.3.5 become 2025-03-05. A cell that cannot be normalised is kept as it was,
-    so the type check reports it as the clerk wrote it.
+    Surrounding spaces go and missing-value markers become NULL. In numbers, dates and patterned codes,
+    full-width digits and punctuation become half-width; numbers lose thousands separators and are converted
+    to the field's unit (also from a unit written in the cell, 12.5万元); dates written 2025年3月5日, 2025/3/5
+    or 2025.3.5 become 2025-03-05. A cell that cannot be normalised is kept as written, so the type check
+    reports it as the clerk typed it. Cells already in canonical form take a fast path (one regex test).
     """
-    text = f.type in ("string", "any") and "pattern" not in f.constraints  # free text keeps its ，（）
-    src, dst = (FULLWIDTH_DIGITS, HALFWIDTH_DIGITS) if text else (FULLWIDTH, HALFWIDTH)
-    v = f"trim(translate({col}, '{src}', '{dst}'), ' \t\r\n\u3000\u00a0')"
+    v = f"trim(translate({col}, '{FULLWIDTH}', '{HALFWIDTH}'), ' \t\r\n\u3000\u00a0')"
     if missing:
         v = f"CASE WHEN {v} IN ({', '.join(_sql_str(m) for m in missing)}) THEN NULL ELSE {v} END"
     if f.numeric:
         num = f"replace(replace({v}, ',', ''), ' ', '')"
+        factor = unit_factor(source_unit, f.unit) if source_unit and f.unit else 1
         if f.unit:
             units = "|".join(sorted((u for u in UNITS if UNITS[u][0] == UNITS[f.unit][0]), key=len, reverse=True))
             cell_unit = f"regexp_extract({num}, '^[-+0-9.eE]+({units})$', 1)"
             factors = " ".join(f"WHEN '{u}' THEN {unit_factor(u, f.unit)}" for u in UNITS
                                if UNITS[u][0] == UNITS[f.unit][0])
-            default = unit_factor(source_unit, f.unit) if source_unit else 1
             number = f"TRY_CAST(regexp_replace({num}, '({units})$', '') AS DECIMAL(38,8))"
-            scaled = f"{number} * (CASE {cell_unit} {factors} ELSE {default} END)"
-            if default == 1:
-                # no column-level conversion: only cells with a unit suffix change
-                return (f"CASE WHEN {cell_unit} <> '' AND {number} IS NOT NULL THEN {_trim_zeros(scaled)} "
-                        f"ELSE {num} END")
-            return f"CASE WHEN {number} IS NOT NULL THEN {_trim_zeros(scaled)} ELSE {num} END"
-        return num
+            scaled = _decimal_text(f"{number} * (CASE {cell_unit} {factors} ELSE {factor} END)")
+            slow = f"CASE WHEN {number} IS NOT NULL THEN {scaled} ELSE {num} END"
+        else:
+            slow = num
+        plain = f"regexp_full_match({col}, '-?[0-9]+(\\.[0-9]+)?')"
+        fast = col if factor == 1 else _decimal_text(f"CAST({col} AS DECIMAL(38,8)) * {factor}")
+        return f"CASE WHEN {plain} THEN {fast} ELSE {slow} END"
     if f.type == "date":
         m = r"^(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?$"
-        return (f"CASE WHEN regexp_matches({v}, '{m}') THEN regexp_extract({v}, '{m}', 1) || '-' || "
+        slow = (f"CASE WHEN regexp_matches({v}, '{m}') THEN regexp_extract({v}, '{m}', 1) || '-' || "
                 f"lpad(regexp_extract({v}, '{m}', 2), 2, '0') || '-' || lpad(regexp_extract({v}, '{m}', 3), 2, '0') "
                 f"ELSE {v} END")
-    return v
+        return f"CASE WHEN regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN {col} ELSE {slow} END"
+    if "pattern" in f.constraints:
+        return f"CASE WHEN regexp_full_match({col}, {_sql_str(f.constraints['pattern'])}) THEN {col} ELSE {v} END"
+    # free text keeps its characters (，（）and full-width digits alike); only the ends are trimmed
+    t = f"trim({col}, ' \t\r\n\u3000\u00a0')"
+    if missing:
+        t = f"CASE WHEN {t} IN ({', '.join(_sql_str(m) for m in missing)}) THEN NULL ELSE {t} END"
+    return t
 
 
-def _trim_zeros(expr: str) -> str:
-    return f"regexp_replace(regexp_replace(CAST({expr} AS VARCHAR), '(\\.\\d*?)0+$', '\\1'), '\\.$', '')"
+def _decimal_text(expr: str) -> str:
+    """A DECIMAL as short text: 10249000.00000000 → 10249000, 0.50000000 → 0.5."""
+    return f"rtrim(rtrim(CAST({expr} AS VARCHAR), '0'), '.')"

@@ -128,14 +128,16 @@ class Project:
         with _timed(report, "ingest"):
             _step(progress, "ingest")
             ingest = Ingest(spec, schema, ws, report)
-            for path in sources or spec.source_paths():
+            paths = sources or spec.source_paths()
+            for path in paths:
                 try:
-                    ingest.load([path])
+                    ingest.load(path)
                 except SourceError as e:
                     report.add(Problem(e.code, e.message, e.hint or "", file=e.file or path.name, sheet=e.sheet, row=e.row))
-            if not (sources or spec.source_paths()):
+            if not paths:
                 report.add(Problem("source-error", "数据集没有配置源文件，通配符也没有匹配到文件",
                                    "用 --source 指定文件，或检查数据集说明中的 source.path。"))
+            ingest.create_view()
             report.sources = [s.describe() for s in ingest.files]
             report.rows = int(ws.con.execute("SELECT count(*) FROM data").fetchone()[0])  # type: ignore[index]
         if not report.valid and report.rows == 0:
@@ -153,7 +155,8 @@ class Project:
             previous_rows = self.store.manifest(spec.id, latest)["row_count"] if latest else None
             with _timed(report, "quality"):
                 _step(progress, "quality suite")
-                QualityRunner(suite, ws.con, schema, ws.dir, self.database_url).run(report, previous_rows)
+                QualityRunner(suite, ws.con, schema, ws.dir, ingest.locations, self.database_url).run(
+                    report, previous_rows)
         return report
 
 

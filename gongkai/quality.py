@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from .report import Problem, Report
 from .schema import TableSchema
 from .suite import RATIO_KWARGS, Expectation, Suite
 
-INDEX_COLUMNS = ["_file", "_sheet", "_row"]
+INDEX_COLUMNS = ["_src", "_row"]  # which file (an index into the run's sources) and which row
 PG_TYPES = {"BIGINT": "BIGINT", "DOUBLE": "DOUBLE PRECISION", "INTEGER": "INTEGER", "BOOLEAN": "BOOLEAN",
             "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "VARCHAR": "TEXT"}
 
@@ -59,8 +60,10 @@ class QualityRunner:
     """Runs a suite against DuckDB table ``typed`` and adds one problem per failing row to a report."""
 
     def __init__(self, suite: Suite, con: duckdb.DuckDBPyConnection, schema: TableSchema,
-                 workdir: Path, database_url: str | None = None, table: str = "typed") -> None:
+                 workdir: Path, locations: list[tuple[str, str | None]], database_url: str | None = None,
+                 table: str = "typed") -> None:
         self.suite, self.con, self.schema, self.table = suite, con, schema, table
+        self.locations = locations
         self.workdir, self.url = workdir, database_url
 
     @property
@@ -73,7 +76,7 @@ class QualityRunner:
         sql_rules = [e for e in expectations if e.is_sql]
         gx_rules = [e for e in expectations if not e.is_sql]
         if self.url:
-            with self._postgres_table() as (pg, table):
+            with self._postgres_table(self._needed_columns(expectations)) as (pg, table):
                 for e in sql_rules:
                     self._sql_rule(e, report, lambda sql: _pg_fetch(pg, sql), table)
                 if gx_rules:
@@ -89,13 +92,14 @@ class QualityRunner:
 
     def _sql_rule(self, e: Expectation, report: Report, fetch: Any, table: str) -> None:
         sql = e.kwargs["unexpected_rows_query"].replace("{batch}", table)
-        wrapped = f"SELECT u._file, u._sheet, u._row FROM ({sql}) AS u ORDER BY u._file, u._row"
+        wrapped = f"SELECT u._src, u._row FROM ({sql}) AS u ORDER BY u._src, u._row"
         try:
             rows = fetch(wrapped)
         except Exception as ex:
             raise ConfigError(f"{self.suite.path}: rule {e.id}: the SQL failed: {str(ex).splitlines()[0]}",
-                              "The query must be portable SQL over {batch} that returns _file, _sheet and _row.") from None
-        for file, sheet, row in rows:
+                              "The query must be portable SQL over {batch} returning whole rows (SELECT * or t.*).") from None
+        for src, row in rows:
+            file, sheet = self.locations[src]
             report.add(Problem("quality", e.message, e.hint, file=file, sheet=sheet, row=row, rule=e.id,
                                severity=e.severity))
 
@@ -136,7 +140,9 @@ class QualityRunner:
             params = {"dataframe": df}
         vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
         result = vd.run(batch_parameters=params,
-                        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS})
+                        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS,
+                                       # on SQL, Great Expectations lists only this many unexpected rows
+                                       "partial_unexpected_count": report.max_problems})
         for r in result.results:
             e = by_id[r.expectation_config.meta["gongkai_id"]]
             if r.exception_info and r.exception_info.get("raised_exception"):
@@ -147,10 +153,12 @@ class QualityRunner:
             res = r.result or {}
             index = res.get("unexpected_index_list")
             if index:
+                if (res.get("unexpected_count") or 0) > len(index):
+                    report.count(res["unexpected_count"] - len(index), "quality", e.severity)
                 for item in index:
                     value = {c: item[c] for c in e.columns() if c in item}
-                    report.add(Problem("quality", e.message, e.hint, file=item.get("_file"),
-                                       sheet=_none(item.get("_sheet")), row=int(item["_row"]),
+                    file, sheet = self.locations[int(item["_src"])]
+                    report.add(Problem("quality", e.message, e.hint, file=file, sheet=sheet, row=int(item["_row"]),
                                        field=e.columns()[0] if e.columns() else None,
                                        value=", ".join(f"{k}={_show(v)}" for k, v in value.items()) or None,
                                        rule=e.id, severity=e.severity))
@@ -162,8 +170,14 @@ class QualityRunner:
 
     # -- PostgreSQL scratch table ----------------------------------------------------------------------------
 
+    def _needed_columns(self, expectations: list[Expectation]) -> list[str]:
+        """Fields the suite reads: named in kwargs, or appearing as a word in a rule's SQL."""
+        sql = " ".join(str(e.kwargs.get("unexpected_rows_query", "")) for e in expectations)
+        named = {c for e in expectations for c in e.columns()}
+        return [f for f in self.schema.names if f in named or re.search(rf"\b{re.escape(f)}\b", sql)]
+
     @contextmanager
-    def _postgres_table(self) -> Iterator[tuple[Any, str]]:
+    def _postgres_table(self, columns: list[str]) -> Iterator[tuple[Any, str]]:
         import psycopg2
 
         try:
@@ -174,10 +188,12 @@ class QualityRunner:
         pg.autocommit = True
         table = f"gongkai_work.t_{uuid.uuid4().hex[:12]}"
         try:
-            desc = self.con.execute(f"DESCRIBE {self.table}").fetchall()
-            cols = ", ".join(f"{q(name)} {PG_TYPES.get(str(t), 'TEXT')}" for name, t, *_ in desc)
+            wanted = [*INDEX_COLUMNS, *columns]
+            types = {name: str(t) for name, t, *_ in self.con.execute(f"DESCRIBE {self.table}").fetchall()}
+            cols = ", ".join(f"{q(name)} {PG_TYPES.get(types[name], 'TEXT')}" for name in wanted)
             csv_path = self.workdir / "pg-upload.csv"
-            self.con.execute(f"COPY {self.table} TO {_lit(str(csv_path))} (FORMAT csv, HEADER false)")
+            self.con.execute(f"COPY (SELECT {', '.join(q(c) for c in wanted)} FROM {self.table}) "
+                             f"TO {_lit(str(csv_path))} (FORMAT csv, HEADER false)")
             with pg.cursor() as cur:
                 cur.execute("CREATE SCHEMA IF NOT EXISTS gongkai_work")
                 cur.execute(f"CREATE UNLOGGED TABLE {table} ({cols})")

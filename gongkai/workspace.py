@@ -11,11 +11,11 @@ import duckdb
 
 
 class Workspace:
-    """Owns a temporary directory and a DuckDB connection whose tables spill to disk, not to RAM."""
+    """Owns a temporary directory and an in-memory DuckDB whose tables spill there past ``memory_limit``."""
 
     def __init__(self, memory_limit: str = "1GB", threads: int | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="gongkai-"))
-        self.con = duckdb.connect(str(self.dir / "work.duckdb"))
+        self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET memory_limit='{memory_limit}'")
         self.con.execute(f"SET temp_directory='{self.dir / 'spill'}'")
         self.con.execute("SET preserve_insertion_order=true")
