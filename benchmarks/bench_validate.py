@@ -97,15 +97,18 @@ def work_gongkai(csv: Path, opts: dict[str, Any]) -> dict[str, Any]:
 
     from gongkai import Project
 
-    project = Project(REPO, store=Path(tempfile.mkdtemp()), database_url=opts.get("database_url"))
-    outcome = project.validate("lottery-welfare-projects", [csv])
+    with tempfile.TemporaryDirectory() as store:
+        project = Project(REPO, store=Path(store), database_url=opts.get("database_url"))
+        outcome = project.validate("lottery-welfare-projects", [csv])
     r = outcome.report
     counts = r.to_dict()["counts"]
     quality: dict[str, int] = {}
     for p in r.problems:
         if p.type == "quality":
             quality[p.rule or "?"] = quality.get(p.rule or "?", 0) + 1
+    injected = {i + 2 for i in range(500, r.rows, 1000)}  # line = record index + 2
     return {"rows": r.rows, "errors": r.error_count, "counts": counts, "quality": quality,
+            "rows_exact": {p.row for p in r.problems} == injected,
             "timings": {k: round(v, 2) for k, v in r.timings.items()}}
 
 
@@ -193,11 +196,20 @@ WORKERS = {"pyarrow": work_pyarrow, "gongkai": work_gongkai, "gongkai-pg": work_
            "frictionless": work_frictionless, "gx-pandas": work_gx_pandas}
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a
+    worker would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def worker_main(tool: str, csv: str, opts: str) -> None:
     t = time.perf_counter()
     out = WORKERS[tool](Path(csv), json.loads(opts))
     out["seconds"] = round(time.perf_counter() - t, 2)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["peak_rss_mb"] = peak_rss_mb()
     print("RESULT " + json.dumps(out, ensure_ascii=False, default=str))
 
 

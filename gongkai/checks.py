@@ -101,19 +101,23 @@ def _bound_sql(f: Field, v: object) -> str:
 
 @dataclass
 class Check:
-    """One SQL check: ``where`` selects the failing rows of ``data``."""
+    """One SQL check over ``source``: ``where`` selects the failing rows.
+
+    ``type`` is an SQL expression giving the error type of a row (a literal for single-rule checks), so that
+    all cell rules of a field run in one pass; ``hints`` maps each type to how to fix it.
+    """
 
     type: str
     field: Field | None
     where: str
     message: str  # SQL expression giving the Chinese message per row
-    hint: str
+    hints: dict[str, str]
     value: str | None = None  # SQL expression for the value shown; default: the field's cell
     source: str = "data"
 
 
 class SchemaChecker:
-    """Runs every Table Schema rule over table ``data`` and records the failing cells in a report."""
+    """Runs every Table Schema rule over view ``data`` and records the failing cells in a report."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
                  labels: dict[tuple[str, str], str]) -> None:
@@ -122,59 +126,66 @@ class SchemaChecker:
     def checks(self) -> Iterator[Check]:
         pk = set(self.schema.primary_key)
         for f in self.schema.fields:
-            c = q(f.name)
-            ok = valid_sql(f)
-            tname = TYPE_NAMES.get(f.type, f.type)
-            if f.type not in ("string", "any"):
-                yield Check("type-error", f, f"{c} IS NOT NULL AND NOT ({ok})",
-                            f"'「' || {c} || '」不是有效的{tname}'", TYPE_HINTS.get(f.type, ""))
-            good = f"{c} IS NOT NULL AND ({ok})"
-            typed = typed_sql(f)
-            cons = f.constraints
-            if cons.get("required") or f.name in pk:
-                yield Check("required-error", f, f"{c} IS NULL", lit(f"{f.title or f.name}不能为空"),
-                            "请补填这一格。")
-            if "enum" in cons:
-                allowed = [str(v) for v in cons["enum"]]
-                yield Check("enum-error", f, f"{good} AND {c} NOT IN ({', '.join(lit(v) for v in allowed)})",
-                            f"'「' || {c} || '」不是允许的取值'", f"只能填写：{'、'.join(allowed)}。")
-            for key, op, word in (("minimum", "<", "小于最小值"), ("maximum", ">", "大于最大值"),
-                                  ("exclusiveMinimum", "<=", "不大于下限"), ("exclusiveMaximum", ">=", "不小于上限")):
-                if key in cons:
-                    t = "minimum-error" if "inimum" in key else "maximum-error"
-                    unit = f.unit or ""
-                    yield Check(t, f, f"{good} AND {typed} {op} {_bound_sql(f, cons[key])}",
-                                f"'「' || {c} || '」{word} {cons[key]}{unit}'",
-                                f"请核对数值；{f.title or f.name}应在允许范围内"
-                                + (f"（注意单位是{unit}）" if unit else "") + "。")
-            if "pattern" in cons:
-                yield Check("pattern-error", f, f"{c} IS NOT NULL AND NOT regexp_full_match({c}, {lit(cons['pattern'])})",
-                            f"'「' || {c} || '」的格式不符合要求'",
-                            f.description or f"应符合格式 {cons['pattern']}。")
-            for key, op, word in (("minLength", "<", "少于"), ("maxLength", ">", "多于")):
-                if key in cons:
-                    yield Check("length-error", f, f"{good} AND length({c}) {op} {int(cons[key])}",
-                                f"'「' || {c} || '」的长度' || length({c}) || '{word} {cons[key]} 个字符'",
-                                "请核对内容是否完整或多填了内容。")
-            if cons.get("unique") and not (len(pk) == 1 and f.name in pk):
+            cell = self._cell_rules(f, required=f.name in pk)
+            if cell:
+                yield cell
+            if f.constraints.get("unique") and not (len(pk) == 1 and f.name in pk):
                 yield self._duplicates("unique-error", [f])
         if self.schema.primary_key:
             yield self._duplicates("primary-key", [self.schema.get(n) for n in self.schema.primary_key])
         for fk in self.schema.foreign_keys:
             yield self._foreign_key(fk)
 
+    def _cell_rules(self, f: Field, required: bool) -> Check | None:
+        """The first failing rule of each cell, in frictionless-py's order: required, type, then constraints."""
+        c, cons, unit = q(f.name), f.constraints, f.unit or ""
+        typed = typed_sql(f)
+        rules: list[tuple[str, str, str, str]] = []  # (type, SQL condition on a non-null cell, message, hint)
+        if f.type not in ("string", "any"):
+            rules.append(("type-error", f"NOT ({valid_sql(f)})", f"'「' || {c} || '」不是有效的{TYPE_NAMES[f.type]}'",
+                          TYPE_HINTS.get(f.type, "")))
+        if "enum" in cons:
+            allowed = [str(v) for v in cons["enum"]]
+            rules.append(("enum-error", f"{c} NOT IN ({', '.join(lit(v) for v in allowed)})",
+                          f"'「' || {c} || '」不是允许的取值'", f"只能填写：{'、'.join(allowed)}。"))
+        for key, op, word in (("minimum", "<", "小于最小值"), ("maximum", ">", "大于最大值"),
+                              ("exclusiveMinimum", "<=", "不大于下限"), ("exclusiveMaximum", ">=", "不小于上限")):
+            if key in cons:
+                rules.append(("minimum-error" if "inimum" in key else "maximum-error",
+                              f"{typed} {op} {_bound_sql(f, cons[key])}", f"'「' || {c} || '」{word} {cons[key]}{unit}'",
+                              f"请核对数值；{f.title or f.name}应在允许范围内" + (f"（注意单位是{unit}）" if unit else "") + "。"))
+        if "pattern" in cons:
+            rules.append(("pattern-error", f"NOT regexp_full_match({c}, {lit(cons['pattern'])})",
+                          f"'「' || {c} || '」的格式不符合要求'", f.description or f"应符合格式 {cons['pattern']}。"))
+        for key, op, word in (("minLength", "<", "少于"), ("maxLength", ">", "多于")):
+            if key in cons:
+                rules.append(("length-error", f"length({c}) {op} {int(cons[key])}",
+                              f"'「' || {c} || '」的长度' || length({c}) || '{word} {cons[key]} 个字符'",
+                              "请核对内容是否完整或多填了内容。"))
+        required = required or bool(cons.get("required"))
+        if not rules and not required:
+            return None
+        code = "CASE WHEN " + c + " IS NULL THEN " + ("'required-error'" if required else "NULL") + " " + \
+            " ".join(f"WHEN {cond} THEN '{t}'" for t, cond, _, _ in rules) + " END"
+        message = "CASE _code WHEN 'required-error' THEN " + lit(f"{f.title or f.name}不能为空") + " " + \
+            " ".join(f"WHEN '{t}' THEN {msg}" for t, _, msg, _ in rules) + " END"
+        hints = {"required-error": "请补填这一格。", **{t: h for t, _, _, h in rules}}
+        return Check("_code", f, "_code IS NOT NULL", message, hints, source=f"(SELECT *, {code} AS _code FROM data)")
+
     def _duplicates(self, etype: str, fields: list[Field]) -> Check:
+        """Rows whose key appeared before; the window runs only over keys a hash aggregate found twice."""
         key = ", ".join(q(f.name) for f in fields)
         notnull = " AND ".join(f"{q(f.name)} IS NOT NULL" for f in fields)
         shown = " || ' / ' || ".join(q(f.name) for f in fields)
-        sub = (f"(SELECT *, row_number() OVER w AS _n, first_value(_row) OVER w AS _first, "
-               f"first_value(_file) OVER w AS _first_file FROM data WHERE {notnull} "
-               f"WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row))")
+        dup_keys = f"(SELECT {key} FROM data WHERE {notnull} GROUP BY {key} HAVING count(*) > 1)"
+        sub = (f"(SELECT d.*, row_number() OVER w AS _n, first_value(_row) OVER w AS _first, "
+               f"first_value(_file) OVER w AS _first_file FROM data d JOIN {dup_keys} k USING ({key}) "
+               f"WINDOW w AS (PARTITION BY {key} ORDER BY _src, _row))")
         what = "主键" if etype == "primary-key" else "取值"
-        return Check(etype, fields[0] if len(fields) == 1 else None, "_n > 1",
+        return Check(lit(etype), fields[0] if len(fields) == 1 else None, "_n > 1",
                      f"'{what}「' || {shown} || '」与' || CASE WHEN _first_file <> _file THEN _first_file || ' ' ELSE '' END "
                      f"|| '第 ' || _first || ' 行重复'",
-                     "每一行的" + "、".join(f.title or f.name for f in fields) + "必须唯一；请删除重复行或改正编号。",
+                     {etype: "每一行的" + "、".join(f.title or f.name for f in fields) + "必须唯一；请删除重复行或改正编号。"},
                      value=shown, source=sub)
 
     def _foreign_key(self, fk: dict) -> Check:  # type: ignore[type-arg]
@@ -184,37 +195,39 @@ class SchemaChecker:
         resource = ref.get("resource", "")
         if resource:
             path = self.schema_dir / CODES_DIR / f"{resource}.csv"
-            target = f"read_csv({lit(str(path))}, all_varchar=true, header=true)"
+            target = q(f"codes_{resource}")
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {target} AS "
+                             f"SELECT * FROM read_csv({lit(str(path))}, all_varchar=true, header=true)")
             where_name = f"编码表 {resource}"
         else:
             target, where_name = "data", "本表"
         cond = " AND ".join(f"r.{q(rf)} = d.{q(f)}" for f, rf in zip(fields, ref_fields, strict=True))
         notnull = " AND ".join(f"d.{q(f)} IS NOT NULL" for f in fields)
         shown = " || ' / ' || ".join(f"d.{q(f)}" for f in fields)
-        sub = f"(SELECT d.* FROM data d WHERE {notnull} AND NOT EXISTS (SELECT 1 FROM {target} r WHERE {cond}))"
+        sub = f"(SELECT d.* FROM data d ANTI JOIN {target} r ON {cond} WHERE {notnull})"
         flds = [self.schema.get(f) for f in fields]
-        return Check("foreign-key", flds[0] if len(flds) == 1 else None, "true",
+        return Check("'foreign-key'", flds[0] if len(flds) == 1 else None, "true",
                      f"'「' || {shown.replace('d.', '')} || '」在{where_name}的 {'、'.join(ref_fields)} 中找不到'",
-                     f"请填写{where_name}中存在的编码" + (f"（见 schemas/{CODES_DIR}/{resource}.csv）" if resource else "")
-                     + "。", value=shown.replace("d.", ""), source=sub)
+                     {"foreign-key": f"请填写{where_name}中存在的编码"
+                      + (f"（见 schemas/{CODES_DIR}/{resource}.csv）" if resource else "") + "。"},
+                     value=shown.replace("d.", ""), source=sub)
 
     def run(self, report: Report) -> None:
         for chk in self.checks():
-            src = chk.source
-            n = self.con.execute(f"SELECT count(*) FROM {src} WHERE {chk.where}").fetchone()[0]  # type: ignore[index]
-            if not n:
-                continue
             room = max(report.max_problems - len(report.problems), 0)
             value = chk.value or (q(chk.field.name) if chk.field else "NULL")
-            rows = self.con.execute(
-                f"SELECT _file, _sheet, _row, {value}, {chk.message} FROM {src} WHERE {chk.where} "
-                f"ORDER BY _file, _row LIMIT {room}").fetchall()
+            where = f"FROM {chk.source} WHERE {chk.where}"
+            rows = self.con.execute(f"SELECT _file, _sheet, _row, {value}, {chk.message}, {chk.type} {where} "
+                                    f"ORDER BY _src, _row LIMIT {room}").fetchall()
             fname = chk.field.name if chk.field else None
-            for file, sheet, row, val, msg in rows:
-                report.add(Problem(chk.type, msg, chk.hint, file=file, sheet=sheet, row=row, field=fname,
+            for file, sheet, row, val, msg, etype in rows:
+                report.add(Problem(etype, msg, chk.hints.get(etype, ""), file=file, sheet=sheet, row=row, field=fname,
                                    column=self.labels.get((file, fname)) if fname else None, value=val))
-            if n > len(rows):
-                report.count(n - len(rows), chk.type)
+            if len(rows) == room:  # the listing is full: count the rest by type
+                for etype, n in self.con.execute(f"SELECT {chk.type}, count(*) {where} GROUP BY 1").fetchall():
+                    listed = sum(1 for r in rows if r[5] == etype)
+                    if n > listed:
+                        report.count(n - listed, etype)
 
     def build_typed(self, name: str = "typed") -> None:
         """View ``name``: the rows with typed values (NULL where a cell failed its type check)."""

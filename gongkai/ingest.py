@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -28,9 +29,11 @@ from .workspace import Workspace
 
 FULLWIDTH = "０１２３４５６７８９　．，－＋％：／（）"
 HALFWIDTH = "0123456789 .,-+%:/()"
+SPACES = " \t\r\n\u3000\u00a0"
 _UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[]?(?:单位[:：]?)?(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + r")[)\]]?$")
 _SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")")
 BATCH_ROWS = 50_000
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-sha256")
 
 
 def norm_label(label: str) -> str:
@@ -66,8 +69,7 @@ class SourceFile:
     rows: int = 0
     dropped_blank: int = 0
     dropped_totals: int = 0
-    table: str | None = None  # DuckDB table holding its normalised rows
-    row_sql: str = "_row"  # SQL giving a row's number in the source
+    table: str | None = None  # DuckDB table holding its normalised rows (with _row, the source row number)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -222,34 +224,37 @@ class Ingest:
             grid = read_xls(path, s.sheet)
         else:
             grid = read_json(path)
-        src = SourceFile(path, fmt, sha256_file(path), encoding=grid.encoding, sheet=grid.sheet)
+        hashing = _HASHER.submit(sha256_file, path)  # hashlib releases the GIL: hash while DuckDB reads
+        src = SourceFile(path, fmt, "", encoding=grid.encoding, sheet=grid.sheet)
         self.files.append(src)
-        top, depth = self._find_header(grid, path.name) if grid.format != "json" else (0, 1)
-        src.header_row = top + 1
-        header_problems = self._map_columns(grid, top, depth, src)
-        self.report.extend(header_problems)
-        if any(p.severity == "error" for p in header_problems):
-            return
-        first_data = top + depth
-        if grid.format == "csv" and len(grid.head) < HEAD_LINES and not any(any(r) for r in grid.head[first_data:]):
-            raise SourceError(f"{path.name} 只有表头，没有数据行", "请确认数据已粘贴到表头下方，然后重新提交。",
-                              code="header-only", file=path.name)
-        table = f"src_{len(self.files)}"
-        if grid.format == "csv":
-            self._load_csv(grid, src, first_data, table)
-            src.row_sql = f"rowid + {first_data + 1}"  # DuckDB keeps file order: rowid is the record index
-        else:
-            self._load_rows(grid, src, first_data, table)
-        con = self.ws.con
-        if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:  # type: ignore[index]
-            raise SourceError(f"{path.name}{'（工作表「' + src.sheet + '」）' if src.sheet else ''}只有表头，没有数据行",
-                              "请确认数据已粘贴到表头下方，然后重新提交。", code="header-only", file=path.name, sheet=src.sheet)
-        blank = " AND ".join(f'"{c.field}" IS NULL' for c in src.columns)
-        src.dropped_blank = con.execute(f"DELETE FROM {table} WHERE {blank}").fetchone()[0]  # type: ignore[index]
-        if self.spec.source.totals:
-            self._handle_totals(src, table)
-        src.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
-        src.table = table
+        try:
+            top, depth = self._find_header(grid, path.name) if grid.format != "json" else (0, 1)
+            src.header_row = top + 1
+            header_problems = self._map_columns(grid, top, depth, src)
+            self.report.extend(header_problems)
+            if any(p.severity == "error" for p in header_problems):
+                return
+            first_data = top + depth
+            if grid.format == "csv" and len(grid.head) < HEAD_LINES and not any(any(r) for r in grid.head[first_data:]):
+                raise SourceError(f"{path.name} 只有表头，没有数据行", "请确认数据已粘贴到表头下方，然后重新提交。",
+                                  code="header-only", file=path.name)
+            table = f"src_{len(self.files)}"
+            if grid.format == "csv":
+                self._load_csv(grid, src, first_data, table)
+            else:
+                self._load_rows(grid, src, first_data, table)
+            con = self.ws.con
+            if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:  # type: ignore[index]
+                raise SourceError(f"{path.name}{'（工作表「' + src.sheet + '」）' if src.sheet else ''}只有表头，没有数据行",
+                                  "请确认数据已粘贴到表头下方，然后重新提交。", code="header-only", file=path.name, sheet=src.sheet)
+            blank = " AND ".join(f'"{c.field}" IS NULL' for c in src.columns)
+            src.dropped_blank = con.execute(f"DELETE FROM {table} WHERE {blank}").fetchone()[0]  # type: ignore[index]
+            if self.spec.source.totals:
+                self._handle_totals(src, table)
+            src.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+            src.table = table
+        finally:
+            src.sha256 = hashing.result()
 
     def _select_normalised(self, src: SourceFile, cell: Any) -> str:
         """The SELECT list turning source cells (``cell(ColumnMatch)`` gives the SQL of one) into fields."""
@@ -262,15 +267,21 @@ class Ingest:
         return ", ".join(out)
 
     def _load_csv(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
-        """One pass: DuckDB reads the file in parallel and normalises every cell into ``table``."""
+        """DuckDB reads the file in parallel into a raw table, then normalises every cell into ``table``.
+
+        The raw copy is what keeps row numbers true: a plain scan into a table keeps file order, so its
+        ``rowid`` is the record index. (A scan fused with the normalising expressions was seen to reorder
+        blocks of a large file, so the two steps stay apart.)
+        """
         width = max(len(r) for r in grid.head) if grid.head else 0
         width = max(width, *(c.index + 1 for c in src.columns))
         cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
         delim = grid.delimiter.replace("\t", "\\t")
-        select = self._select_normalised(src, lambda c: f"c{c.index}")
+        picked = ", ".join(f"c{c.index}" for c in src.columns)
+        raw = f"{table}_raw"
         try:
             self.ws.con.execute(
-                f"CREATE TABLE {table} AS SELECT {select} FROM read_csv(?, header=false, skip={first_data}, "
+                f"CREATE TABLE {raw} AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
                 f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
                 f"strict_mode=false, all_varchar=true, encoding='utf-8')", [str(grid.csv_path)])
         except duckdb.Error as e:  # the message carries the line
@@ -279,6 +290,9 @@ class Ingest:
             raise SourceError(f"读取 {src.path.name} 失败：{msg}",
                               "请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式；检查引号是否成对。",
                               code=code, file=src.path.name) from None
+        select = self._select_normalised(src, lambda c: f"c{c.index}")
+        self.ws.con.execute(f"CREATE TABLE {table} AS SELECT rowid + {first_data + 1} AS _row, {select} FROM {raw}")
+        self.ws.con.execute(f"DROP TABLE {raw}")
 
     def _load_rows(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
         """Spreadsheets and JSON: cells arrive from Python in batches, with their row numbers."""
@@ -304,7 +318,6 @@ class Ingest:
         select = self._select_normalised(src, lambda c: f"c{c.index}")
         con.execute(f"CREATE TABLE {table} AS SELECT _row, {select} FROM {staged}")
         con.execute(f"DROP TABLE {staged}")
-        src.row_sql = "_row"
 
     def _flush(self, staged: str, batch: list[list[Any]], arrow_schema: pa.Schema) -> None:
         if batch[0]:
@@ -324,7 +337,7 @@ class Ingest:
         fields = ", ".join(f'"{n}"' for n in self.schema.names)
         parts = [f"SELECT {i} AS _src, {_sql_str(s.path.name)} AS _file, "
                  f"{_sql_str(s.sheet) if s.sheet else 'NULL::VARCHAR'} AS _sheet, "
-                 f"CAST({s.row_sql} AS BIGINT) AS _row, {fields} FROM {s.table}"
+                 f"_row, {fields} FROM {s.table}"
                  for i, s in enumerate(self.files) if s.table]
         if not parts:
             empty = ", ".join(f'NULL::VARCHAR AS "{n}"' for n in self.schema.names)
@@ -340,7 +353,7 @@ class Ingest:
         pattern = "^(" + "|".join(re.escape(label) for label in t.labels) + ")"
         where = f"regexp_matches(replace(\"{t.field}\", ' ', ''), '{pattern}')"
         fields = ", ".join(f'"{n}"' for n in self.schema.names)
-        totals = con.execute(f"SELECT {src.row_sql}, {fields} FROM {norm} WHERE {where}").fetchall()
+        totals = con.execute(f"SELECT _row, {fields} FROM {norm} WHERE {where}").fetchall()
         src.dropped_totals = len(totals)
         if t.action == "verify" and len(totals) == 1:
             names = self.schema.names
@@ -388,7 +401,7 @@ def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str
     or 2025.3.5 become 2025-03-05. A cell that cannot be normalised is kept as written, so the type check
     reports it as the clerk typed it. Cells already in canonical form take a fast path (one regex test).
     """
-    v = f"trim(translate({col}, '{FULLWIDTH}', '{HALFWIDTH}'), ' \t\r\n\u3000\u00a0')"
+    v = f"trim(translate({col}, '{FULLWIDTH}', '{HALFWIDTH}'), {_sql_str(SPACES)})"
     if missing:
         v = f"CASE WHEN {v} IN ({', '.join(_sql_str(m) for m in missing)}) THEN NULL ELSE {v} END"
     if f.numeric:
@@ -415,11 +428,14 @@ def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str
         return f"CASE WHEN regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN {col} ELSE {slow} END"
     if "pattern" in f.constraints:
         return f"CASE WHEN regexp_full_match({col}, {_sql_str(f.constraints['pattern'])}) THEN {col} ELSE {v} END"
-    # free text keeps its characters (，（）and full-width digits alike); only the ends are trimmed
-    t = f"trim({col}, ' \t\r\n\u3000\u00a0')"
-    if missing:
-        t = f"CASE WHEN {t} IN ({', '.join(_sql_str(m) for m in missing)}) THEN NULL ELSE {t} END"
-    return t
+    # free text keeps its characters (，（）and full-width digits alike); only the ends are trimmed, and only
+    # cells that start or end with a space pay for it
+    spaces = ", ".join(_sql_str(ch) for ch in SPACES)
+    trimmed = f"trim({col}, {_sql_str(SPACES)})"
+    missing_list = ", ".join(_sql_str(m) for m in missing) or "NULL"
+    return (f"CASE WHEN {col}[1] IN ({spaces}) OR {col}[-1] IN ({spaces}) THEN "
+            f"CASE WHEN {trimmed} IN ({missing_list}) THEN NULL ELSE {trimmed} END "
+            f"WHEN {col} IN ({missing_list}) THEN NULL ELSE {col} END")
 
 
 def _decimal_text(expr: str) -> str:

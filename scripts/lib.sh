@@ -14,6 +14,7 @@ apt_install() {  # apt_install PKG... : install the Debian packages that are mis
 }
 
 ensure_venv() {  # a virtualenv in .venv with gongkai installed (extras as $1, e.g. "[test]")
+  command -v python3 >/dev/null 2>&1 || apt_install python3
   if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then apt_install python3-venv; fi
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
