@@ -252,7 +252,7 @@ def main() -> None:
 
 def print_table(results: dict[str, Any]) -> None:
     rows = results["rows"]
-    print(f"\n| tool | wall s | rows/s | peak RSS MB | errors found | notes |\n|---|---|---|---|---|---|")
+    print("\n| tool | wall s | rows/s | peak RSS MB | errors found | notes |\n|---|---|---|---|---|---|")
     for tool, r in results["tools"].items():
         if "failed" in r:
             print(f"| {tool} | failed | | | | {r['failed'][-200:]!r} |")

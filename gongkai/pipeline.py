@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -144,19 +144,21 @@ class Project:
             return report  # nothing readable to check
         labels = {(s.path.name, c.field): c.label for s in ingest.files for c in s.columns}
         checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels)
-        with _timed(report, "schema"):
-            _step(progress, "schema checks")
-            checker.run(report)
-            checker.build_typed()
-        report.checks.append(f"table schema {spec.schema_path.name} ({len(schema.fields)} fields)")
-        if spec.quality_path:
-            suite = load_suite(spec.quality_path, spec.field_names)
-            latest = self.store.latest(spec.id)
-            previous_rows = self.store.manifest(spec.id, latest)["row_count"] if latest else None
-            with _timed(report, "quality"):
-                _step(progress, "quality suite")
-                QualityRunner(suite, ws.con, schema, ws.dir, ingest.locations, self.database_url).run(
-                    report, previous_rows)
+        checker.build_typed()
+        suite = load_suite(spec.quality_path, spec.field_names) if spec.quality_path else None
+        # on the database path the typed rows start copying to PostgreSQL now, beside the schema checks
+        runner = QualityRunner(suite, ws.con, schema, ingest.locations, self.database_url) if suite else None
+        with runner or nullcontext():
+            with _timed(report, "schema"):
+                _step(progress, "schema checks")
+                checker.run(report)
+            report.checks.append(f"table schema {spec.schema_path.name} ({len(schema.fields)} fields)")
+            if runner is not None:
+                latest = self.store.latest(spec.id)
+                previous_rows = self.store.manifest(spec.id, latest)["row_count"] if latest else None
+                with _timed(report, "quality"):
+                    _step(progress, "quality suite")
+                    runner.run(report, previous_rows)
         return report
 
 

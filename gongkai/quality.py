@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 import os
 import re
+import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import duckdb
@@ -24,6 +23,7 @@ from .schema import TableSchema
 from .suite import RATIO_KWARGS, Expectation, Suite
 
 INDEX_COLUMNS = ["_src", "_row"]  # which file (an index into the run's sources) and which row
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gongkai-quality")
 PG_TYPES = {"BIGINT": "BIGINT", "DOUBLE": "DOUBLE PRECISION", "INTEGER": "INTEGER", "BOOLEAN": "BOOLEAN",
             "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "VARCHAR": "TEXT"}
 
@@ -60,11 +60,29 @@ class QualityRunner:
     """Runs a suite against DuckDB table ``typed`` and adds one problem per failing row to a report."""
 
     def __init__(self, suite: Suite, con: duckdb.DuckDBPyConnection, schema: TableSchema,
-                 workdir: Path, locations: list[tuple[str, str | None]], database_url: str | None = None,
+                 locations: list[tuple[str, str | None]], database_url: str | None = None,
                  table: str = "typed") -> None:
         self.suite, self.con, self.schema, self.table = suite, con, schema, table
-        self.locations = locations
-        self.workdir, self.url = workdir, database_url
+        self.locations, self.url = locations, database_url
+        self._pg: Any = None
+        self._pg_table: str | None = None
+        self._upload: Future[None] | None = None
+
+    def __enter__(self) -> QualityRunner:
+        """On the database path, start copying the typed rows to PostgreSQL in the background."""
+        if self.url:
+            self._pg = _connect(self.url)
+            self._pg_table = f"gongkai_work.t_{uuid.uuid4().hex[:12]}"
+            self._upload = _BACKGROUND.submit(self._copy_to_postgres, self._needed_columns(self.suite.expectations))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pg is not None:
+            if self._upload is not None:
+                self._upload.exception()  # wait: never drop the table under a running COPY
+            with self._pg.cursor() as cur:
+                cur.execute(f"DROP TABLE IF EXISTS {self._pg_table}")
+            self._pg.close()
 
     @property
     def engine(self) -> str:
@@ -76,11 +94,13 @@ class QualityRunner:
         sql_rules = [e for e in expectations if e.is_sql]
         gx_rules = [e for e in expectations if not e.is_sql]
         if self.url:
-            with self._postgres_table(self._needed_columns(expectations)) as (pg, table):
-                for e in sql_rules:
-                    self._sql_rule(e, report, lambda sql: _pg_fetch(pg, sql), table)
-                if gx_rules:
-                    self._gx(gx_rules, report, postgres_table=table)
+            assert self._upload is not None and self._pg_table, "use QualityRunner as a context manager"
+            self._upload.result()
+            pg, table = self._pg, self._pg_table
+            for e in sql_rules:
+                self._sql_rule(e, report, lambda sql: _pg_fetch(pg, sql), table)
+            if gx_rules:
+                self._gx(gx_rules, report, postgres_table=table)
         else:
             for e in sql_rules:
                 self._sql_rule(e, report, lambda sql: self.con.execute(sql).fetchall(), self.table)
@@ -176,36 +196,54 @@ class QualityRunner:
         named = {c for e in expectations for c in e.columns()}
         return [f for f in self.schema.names if f in named or re.search(rf"\b{re.escape(f)}\b", sql)]
 
-    @contextmanager
-    def _postgres_table(self, columns: list[str]) -> Iterator[tuple[Any, str]]:
-        import psycopg2
+    def _copy_to_postgres(self, columns: list[str]) -> None:
+        """Stream the typed rows as CSV through a pipe into an UNLOGGED table (its own DuckDB cursor, so it can
+        run beside the schema checks)."""
+        import pyarrow.csv as pacsv
 
+        wanted = [*INDEX_COLUMNS, *columns]
+        duck = self.con.cursor()
+        types = {name: str(t) for name, t, *_ in duck.execute(f"DESCRIBE {self.table}").fetchall()}
+        cols = ", ".join(f"{q(name)} {PG_TYPES.get(types[name], 'TEXT')}" for name in wanted)
+        with self._pg.cursor() as cur:
+            cur.execute("CREATE SCHEMA IF NOT EXISTS gongkai_work")
+            cur.execute(f"CREATE UNLOGGED TABLE {self._pg_table} ({cols})")
+        reader = duck.sql(f"SELECT {', '.join(q(c) for c in wanted)} FROM {self.table}").to_arrow_reader(100_000)
+        read_end, write_end = os.pipe()
+        failure: list[BaseException] = []
+
+        def produce() -> None:
+            try:
+                with os.fdopen(write_end, "wb") as out:
+                    writer = pacsv.CSVWriter(out, reader.schema, write_options=pacsv.WriteOptions(include_header=False))
+                    for batch in reader:
+                        writer.write_batch(batch)
+                    writer.close()
+            except BaseException as e:
+                failure.append(e)
+
+        producer = threading.Thread(target=produce, name="gongkai-pg-upload")
+        producer.start()
         try:
-            pg = psycopg2.connect(_libpq_url(self.url or ""))
-        except psycopg2.OperationalError as e:
-            raise DatabaseError(f"cannot connect to the PostgreSQL database for quality checks: {str(e).strip()}",
-                                "Check GONGKAI_DATABASE_URL / --database-url, or unset it to check on pandas.") from None
-        pg.autocommit = True
-        table = f"gongkai_work.t_{uuid.uuid4().hex[:12]}"
-        try:
-            wanted = [*INDEX_COLUMNS, *columns]
-            types = {name: str(t) for name, t, *_ in self.con.execute(f"DESCRIBE {self.table}").fetchall()}
-            cols = ", ".join(f"{q(name)} {PG_TYPES.get(types[name], 'TEXT')}" for name in wanted)
-            csv_path = self.workdir / "pg-upload.csv"
-            self.con.execute(f"COPY (SELECT {', '.join(q(c) for c in wanted)} FROM {self.table}) "
-                             f"TO {_lit(str(csv_path))} (FORMAT csv, HEADER false)")
-            with pg.cursor() as cur:
-                cur.execute("CREATE SCHEMA IF NOT EXISTS gongkai_work")
-                cur.execute(f"CREATE UNLOGGED TABLE {table} ({cols})")
-                with open(csv_path, encoding="utf-8") as f:
-                    cur.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv)", f)
-                cur.execute(f"ANALYZE {table}")
-            csv_path.unlink()
-            yield pg, table
+            with os.fdopen(read_end, "rb") as inp, self._pg.cursor() as cur:
+                cur.copy_expert(f"COPY {self._pg_table} FROM STDIN WITH (FORMAT csv)", inp)
         finally:
-            with pg.cursor() as cur:
-                cur.execute(f"DROP TABLE IF EXISTS {table}")
-            pg.close()
+            producer.join()
+            duck.close()
+        if failure:
+            raise failure[0]
+
+
+def _connect(url: str) -> Any:
+    import psycopg2
+
+    try:
+        pg = psycopg2.connect(_libpq_url(url))
+    except psycopg2.OperationalError as e:
+        raise DatabaseError(f"cannot connect to the PostgreSQL database for quality checks: {str(e).strip()}",
+                            "Check GONGKAI_DATABASE_URL / --database-url, or unset it to check on pandas.") from None
+    pg.autocommit = True
+    return pg
 
 
 def _pg_fetch(pg: Any, sql: str) -> list[tuple[Any, ...]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,10 +14,10 @@ import duckdb
 class Workspace:
     """Owns a temporary directory and an in-memory DuckDB whose tables spill there past ``memory_limit``."""
 
-    def __init__(self, memory_limit: str = "1GB", threads: int | None = None) -> None:
+    def __init__(self, memory_limit: str | None = None, threads: int | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="gongkai-"))
         self.con = duckdb.connect(":memory:")
-        self.con.execute(f"SET memory_limit='{memory_limit}'")
+        self.con.execute(f"SET memory_limit='{memory_limit or os.environ.get('GONGKAI_MEMORY_LIMIT', '1GB')}'")
         self.con.execute(f"SET temp_directory='{self.dir / 'spill'}'")
         self.con.execute("SET preserve_insertion_order=true")
         if threads:

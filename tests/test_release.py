@@ -158,3 +158,20 @@ def test_manifest_records_sources_and_validation(project: Project) -> None:
     assert m["validation"] == {"valid": True, "errors": 0, "warnings": 0}
     assert m["row_count"] == o.report.rows and m["publisher"]["name"] == "省财政厅"
     assert set(m["files"]) == {p.name for p in o.path.iterdir()} - {"manifest.json"}
+
+
+def test_privacy_drop_removes_field_from_every_published_file(project: Project) -> None:
+    from gongkai.spec import Privacy
+
+    spec = project.spec(LOTTERY)
+    project.catalog.specs[LOTTERY] = spec.model_copy(update={"privacy": Privacy(fields={"person_in_charge": "drop"})})
+    o = project.release(LOTTERY)
+    assert "person_in_charge" not in (o.path / "data.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert all("person_in_charge" not in r for r in json.loads((o.path / "data.json").read_text(encoding="utf-8")))
+    con = duckdb.connect()
+    cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{o.path / 'data.parquet'}')").fetchall()]
+    assert "person_in_charge" not in cols
+    pkg = json.loads((o.path / "datapackage.json").read_text(encoding="utf-8"))
+    assert "person_in_charge" not in [f["name"] for f in pkg["resources"][0]["schema"]["fields"]]
+    assert o.manifest["protection"]["dropped_fields"] == ["person_in_charge"]
+    assert o.manifest["protection"]["counts"]["person_in_charge"]["drop"] == o.report.rows
