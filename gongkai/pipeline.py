@@ -18,7 +18,7 @@ from typing import Any, Literal
 from .checks import SchemaChecker
 from .errors import ConfigError, SourceError
 from .ingest import Ingest
-from .protect import protect
+from .protect import Protection, protect, redact, scan
 from .quality import QualityRunner
 from .release import build
 from .report import Problem, Report
@@ -88,18 +88,16 @@ class Project:
         """Run the gate and return its report; writes nothing."""
         spec = self.spec(dataset)
         with Workspace() as ws:
-            report = self._gate(spec, sources, ws, progress)
+            report, _ = self._gate(spec, sources, ws, progress)
         return Outcome(spec.id, "valid" if report.valid else "invalid", report)
 
     def release(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None) -> Outcome:
         """Validate and, if the data is valid and differs from the latest release, write a new version."""
         spec = self.spec(dataset)
         with self.store.lock(spec.id), Workspace() as ws:
-            report = self._gate(spec, sources, ws, progress)
-            if not report.valid:
+            report, protection = self._gate(spec, sources, ws, progress)
+            if not report.valid or protection is None:
                 return Outcome(spec.id, "invalid", report)
-            _step(progress, "protect")
-            protection = protect(spec, ws.con)
             latest = self.store.latest(spec.id)
             previous = (latest, self.store.release_dir(spec.id, latest)) if latest else None
             version = self.store.next_version(spec.id)
@@ -122,8 +120,19 @@ class Project:
 
     # -- the gate --------------------------------------------------------------------------------------
 
-    def _gate(self, spec: DatasetSpec, sources: list[Path] | None, ws: Workspace, progress: Progress | None) -> Report:
+    def _gate(self, spec: DatasetSpec, sources: list[Path] | None, ws: Workspace,
+              progress: Progress | None) -> tuple[Report, Protection | None]:
+        """Ingest → schema → quality → protect → scan. Returns the report (personal values masked) and, when the
+        rows were readable, what protection was applied (the tables ``protected`` and ``final`` exist then)."""
         report = Report(spec.id)
+        try:
+            protection = self._checks(spec, sources, ws, progress, report)
+        finally:
+            redact(report, spec)
+        return report, protection
+
+    def _checks(self, spec: DatasetSpec, sources: list[Path] | None, ws: Workspace, progress: Progress | None,
+                report: Report) -> Protection | None:
         schema = TableSchema.from_descriptor(spec.schema)
         with _timed(report, "ingest"):
             _step(progress, "ingest")
@@ -141,7 +150,7 @@ class Project:
             report.sources = [s.describe() for s in ingest.files]
             report.rows = int(ws.con.execute("SELECT count(*) FROM data").fetchone()[0])  # type: ignore[index]
         if not report.valid and report.rows == 0:
-            return report  # nothing readable to check
+            return None  # nothing readable to check
         labels = {(s.path.name, c.field): c.label for s in ingest.files for c in s.columns}
         checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels)
         checker.build_typed()
@@ -159,7 +168,13 @@ class Project:
                 with _timed(report, "quality"):
                     _step(progress, "quality suite")
                     runner.run(report, previous_rows)
-        return report
+        with _timed(report, "protect"):
+            _step(progress, "protect")
+            protection = protect(spec, ws.con)
+        with _timed(report, "scan"):
+            _step(progress, "scan for personal data")
+            scan(spec, ws.con, report)
+        return protection
 
 
 def _step(progress: Progress | None, name: str) -> None:

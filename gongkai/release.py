@@ -41,6 +41,16 @@ def published_schema(spec: DatasetSpec, protection: Protection) -> dict[str, Any
     d["fields"] = [f for f in d["fields"] if f["name"] not in gone]
     d["missingValues"] = [""]
     for f in d["fields"]:
+        rule = spec.privacy.fields.get(f["name"])
+        if rule:  # masked or generalised: published as text, the source's constraints no longer apply
+            f["type"] = "string"
+            f.pop("format", None)
+            f["constraints"] = {k: v for k, v in f.get("constraints", {}).items() if k == "required"}
+            f["description"] = (f.get("description", "") + f"（已按规则 {rule} 处理后公开）").lstrip()
+        if protection.suppression and f["name"] in protection.suppression["fields_suppressed"]:
+            f.get("constraints", {}).pop("required", None)  # a suppressed cell is published empty
+            f["description"] = (f.get("description", "") +
+                                f"（小于 {protection.suppression['threshold']} 的数及其互补单元格已隐去，留空）").lstrip()
         if f.get("type") == "date":
             f["format"] = "default"
         if f.get("type") == "boolean":  # written as true/false

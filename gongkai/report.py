@@ -32,6 +32,7 @@ TITLES: dict[str, str] = {
     "primary-key": "主键重复",
     "foreign-key": "引用的编码不存在",
     "total-mismatch": "合计行与明细之和不符",
+    "personal-data": "发现未保护的个人信息",
     "quality": "数据质量规则未通过",
 }
 

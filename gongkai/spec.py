@@ -76,10 +76,22 @@ class Source(_Model):
         return out
 
 
-class Privacy(_Model):
-    """Placeholder until the privacy gate: fields that are personal and how each is published."""
+Rule = Literal["drop", "mask-name", "mask-phone", "mask-id", "mask-bank", "generalise-address"]
 
-    fields: dict[str, Literal["drop"]] = Field(default_factory=dict)
+
+class Suppression(_Model):
+    """Small-cell suppression for aggregate counts, with secondary suppression inside each group."""
+
+    fields: list[str] = Field(min_length=1, description="Count fields to suppress")
+    threshold: int = Field(5, ge=2, description="Counts from 1 to threshold-1 are suppressed")
+    within: list[str] = Field(default_factory=list, description="Fields whose values form a group with a known total")
+
+
+class Privacy(_Model):
+    """Which fields are personal and how each is published; the scanner checks the rest."""
+
+    fields: dict[str, Rule] = Field(default_factory=dict)
+    suppress: Suppression | None = None
     notes: str | None = None
 
 
@@ -214,6 +226,14 @@ def load_spec(path: Path) -> DatasetSpec:
     for field in spec.privacy.fields:
         if field not in spec.field_names:
             raise ConfigError(f"{path}: key 'privacy.fields.{field}' names a field the schema does not have")
+    if spec.privacy.suppress:
+        for key in ("fields", "within"):
+            for field in getattr(spec.privacy.suppress, key):
+                if field not in spec.field_names:
+                    raise ConfigError(f"{path}: key 'privacy.suppress.{key}' names unknown field {field!r}")
+        for field in spec.privacy.suppress.fields:
+            if next(f for f in spec.schema["fields"] if f["name"] == field).get("type") != "integer":
+                raise ConfigError(f"{path}: key 'privacy.suppress.fields': {field!r} is not an integer count")
     if spec.quality_path is not None:
         if not spec.quality_path.is_file():
             raise ConfigError(f"{path}: key 'quality' names {spec.quality}, which does not exist")

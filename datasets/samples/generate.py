@@ -4,7 +4,9 @@
     python datasets/samples/generate.py --out DIR  # write them elsewhere (tests compare the two)
 
 The files imitate what agencies really send: a titled XLSX with a unit note, a two-row merged header and a
-合计 row; a GBK CSV in 万元 with thousands separators; a UTF-8-with-BOM CSV with full-width digits and "/".
+合计 row; a GBK CSV in 万元 with thousands separators; a UTF-8-with-BOM CSV with full-width digits and "/"; and
+the internal rosters behind recipient notices, full of (fake, checksum-valid) ID, phone and bank card numbers
+and home addresses, which the privacy gate must keep out of every published file.
 """
 
 from __future__ import annotations
@@ -216,15 +218,141 @@ def facilities(rng: random.Random) -> list[dict[str, object]]:
     return rows
 
 
+# -- personal data (fake, but with valid check digits) -------------------------------------------------------
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# current and abolished county codes: an ID keeps the code of where and when it was issued
+ID_REGIONS = ["533421", "533401", "533422", "533423", "532122", "530102", "530121", "530111", "532901", "511102"]
+TOWNS = {"建塘镇": ["尼史村", "红坡村", "解放村", "北门社区", "金龙社区"],
+         "小中甸镇": ["和平村", "联合村", "团结村"], "虎跳峡镇": ["桥头村", "哈巴村", "江边村", "宝山村"]}
+
+
+def person_id(rng: random.Random, born: dt.date) -> str:
+    body = f"{rng.choice(ID_REGIONS)}{born:%Y%m%d}{rng.randint(1, 999):03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+
+
+def mobile(rng: random.Random) -> str:
+    return f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
+
+
+def bank_card(rng: random.Random) -> str:
+    body = "6217" + "".join(str(rng.randint(0, 9)) for _ in range(14))
+    total = 0
+    for i, ch in enumerate(reversed(body)):  # Luhn: the check digit makes the sum a multiple of 10
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
+def home(rng: random.Random, town: str, village: str) -> str:
+    return f"香格里拉市{town}{village}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
+
+
+def dibao_roster(rng: random.Random) -> list[dict[str, object]]:
+    rows = []
+    n = 0
+    for town, villages in TOWNS.items():
+        for village in villages:
+            for _ in range(rng.randint(2, 9)):
+                n += 1
+                persons = rng.randint(1, 6)
+                urban = village.endswith("社区")
+                rows.append({
+                    "公示编号": f"DB{YEAR}-533401-{n:04d}", "县级区划代码": "533401", "乡镇（街道）": town, "村（社区）": village,
+                    "户主姓名": _name(rng), "身份证号码": person_id(rng, dt.date(rng.randint(1940, 2000), rng.randint(1, 12), rng.randint(1, 28))),
+                    "联系电话": mobile(rng), "家庭住址": home(rng, town, village), "银行账号": bank_card(rng),
+                    "保障类别": "城市低保" if urban else "农村低保", "保障人数": persons,
+                    "月保障金额（元）": round(persons * (730.06 if urban else 512.35), 2),
+                    "备注": rng.choice(["", "", "新纳入", f"{YEAR}年7月起调整保障金额", "重病患者"]),
+                })
+    return rows
+
+
+def write_xlsx(rows: list[dict[str, object]], path: Path, sheet: str, title: str) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([title])
+    ws.append(list(rows[0]))
+    for r in rows:
+        ws.append(list(r.values()))
+    wb.properties.created = wb.properties.modified = dt.datetime(YEAR, 11, 1, 9, 0, 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def student_aid(rng: random.Random) -> list[dict[str, object]]:
+    rows = []
+    schools = ["香格里拉市第一中学", "香格里拉市第二中学", "迪庆州民族中学", "香格里拉市职业高级中学"]
+    for n in range(1, 61):
+        born = dt.date(rng.randint(2007, 2010), rng.randint(1, 12), rng.randint(1, 28))
+        programme, level, amount = rng.choice([("国家助学金", "一档", 2500), ("国家助学金", "二档", 2000),
+                                               ("国家助学金", "三档", 1000), ("免学费", "", 2400)])
+        town = rng.choice(list(TOWNS))
+        rows.append({
+            "公示编号": f"XZ{YEAR}-{n:05d}", "学校名称": rng.choice(schools), "学年": f"{YEAR}-{YEAR + 1}",
+            "年级": rng.choice(["高一", "高二", "高三"]), "班级": f"{rng.randint(1, 8)}班", "学生姓名": _name(rng),
+            "性别": rng.choice("男女"), "身份证件号码": person_id(rng, born), "出生日期": born.isoformat(),
+            "家庭住址": home(rng, town, rng.choice(TOWNS[town])), "家长电话": mobile(rng),
+            "资助项目": programme, "资助档次": level or "/", "资助金额": amount,
+        })
+    return rows
+
+
+def relief(rng: random.Random) -> list[dict[str, object]]:
+    rows = []
+    n = 0
+    for town, villages in TOWNS.items():
+        for village in rng.sample(villages, 2):
+            for _ in range(rng.randint(3, 6)):
+                n += 1
+                kind = rng.choice(["应急救助", "过渡期生活救助", "倒损住房恢复重建"])
+                rows.append({
+                    "公示编号": f"JZ{YEAR}-{n:05d}", "县级区划代码": "533401", "乡镇（街道）": town, "村（社区）": village,
+                    "户主姓名": _name(rng), "身份证号码": person_id(rng, dt.date(rng.randint(1945, 2000), rng.randint(1, 12), rng.randint(1, 28))),
+                    "联系电话": mobile(rng), "家庭住址": home(rng, town, village), "一卡通账号": bank_card(rng),
+                    "灾害类型": rng.choice(["洪涝", "地质灾害", "风雹"]), "救助类别": kind,
+                    "救助金额（元）": {"应急救助": 1500, "过渡期生活救助": 1800, "倒损住房恢复重建": 20000}[kind],
+                    "救助物资": rng.choice(["大米 50 公斤、棉被 2 床", "帐篷 1 顶", "/", "食用油 10 升"]),
+                    "发放日期": f"{YEAR}-{rng.randint(7, 9):02d}-{rng.randint(1, 28):02d}",
+                })
+    return rows
+
+
+def village_counts(roster: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The roster aggregated by village for three months; the small villages are what suppression is for."""
+    out = []
+    for month in ("07", "08", "09"):
+        for town, villages in TOWNS.items():
+            for village in villages:
+                rows = [r for r in roster if r["村（社区）"] == village]
+                out.append({"统计月份": f"{YEAR}-{month}", "县级区划代码": "533401", "乡镇（街道）": town, "村（社区）": village,
+                            "保障户数": len(rows), "保障人数": sum(int(r["保障人数"]) for r in rows),  # type: ignore[call-overload]
+                            "保障金额（元）": round(sum(float(r["月保障金额（元）"]) for r in rows), 2)})  # type: ignore[arg-type]
+    return out
+
+
 def generate(out: Path) -> list[Path]:
     rng = random.Random(SEED)
     projects = lottery_projects(rng)
     paths = [out / "lottery-welfare-projects" / f"{YEAR}年彩票公益金资助项目.xlsx",
              out / "fund-allocations" / f"{YEAR}年资金分配结果.csv",
-             out / "culture-sports-facilities" / "公共文化体育设施名录.csv"]
+             out / "culture-sports-facilities" / "公共文化体育设施名录.csv",
+             out / "dibao-recipients" / f"{YEAR}年9月低保对象名册.xlsx",
+             out / "student-aid-recipients" / f"{YEAR}学年国家助学金受助学生名册.csv",
+             out / "disaster-relief-recipients" / f"{YEAR}年救灾款物发放花名册.csv",
+             out / "dibao-village-counts" / f"{YEAR}年第三季度低保分村统计.csv"]
     write_lottery_xlsx(projects, paths[0])
     write_csv(allocations(rng, projects), paths[1], "gbk")
     write_csv(facilities(rng), paths[2], "utf-8-sig")
+    roster = dibao_roster(rng)
+    write_xlsx(roster, paths[3], "低保对象", f"香格里拉市{YEAR}年9月城乡低保对象名册（内部）")
+    write_csv(student_aid(rng), paths[4], "gbk")
+    write_csv(relief(rng), paths[5], "utf-8-sig")
+    write_csv(village_counts(roster), paths[6], "utf-8")
     return paths
 
 
