@@ -158,6 +158,10 @@ def create_macros(con) -> None:  # type: ignore[no-untyped-def]
         END""")
 
 
+# a cheap test a cell must pass to hold a candidate at all: 11 digits in a row, or three groups of digits
+PREFILTER = r"[0-9]{11}|[0-9]{3}[ -][0-9]{3,8}[ -][0-9]{3}"
+
+
 def digits_sql(expr: str) -> str:
     """SQL removing the separators :func:`classify` ignores."""
     return f"regexp_replace({expr}, '[ +\\-]', '', 'g')"

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from .checks import SchemaChecker
 from .errors import ConfigError, SourceError
 from .ingest import Ingest
-from .protect import Protection, protect, redact, scan
+from .protect import Protection, materialise, protect, redact, scan
 from .quality import QualityRunner
 from .release import build
 from .report import Problem, Report
@@ -102,6 +102,7 @@ class Project:
             previous = (latest, self.store.release_dir(spec.id, latest)) if latest else None
             version = self.store.next_version(spec.id)
             _step(progress, "write release")
+            materialise(spec, ws.con, protection)
             with self.store.staging(spec.id) as tmp:
                 t = time.perf_counter()
                 manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,

@@ -69,15 +69,22 @@ def protect(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, source: str = "ty
             result.counts[name] = {rule: _count(con, f"SELECT count({q(name)}) FROM {source}")}
         else:
             cols.append(q(name))
-    con.execute(f"CREATE OR REPLACE TABLE protected AS SELECT _src, _file, _sheet, _row, {', '.join(cols)} FROM {source}")
-    if spec.privacy.suppress:
+    select = f"SELECT _src, _file, _sheet, _row, {', '.join(cols)} FROM {source}"
+    if spec.privacy.suppress:  # aggregate tables are small: a table, so suppression can update it
+        con.execute(f"CREATE OR REPLACE TABLE protected AS {select}")
         result.suppression = _suppress(spec, con)
         for f, n in result.suppression["cells"].items():
             result.counts.setdefault(f, {})["suppress"] = n
-    keep = ", ".join(q(n) for n in spec.field_names if n not in result.dropped_fields)
-    order = ", ".join(q(k) for k in spec.primary_key if k not in result.dropped_fields) or "_src, _row"
-    con.execute(f"CREATE OR REPLACE TABLE final AS SELECT {keep} FROM protected ORDER BY {order}")
+    else:  # a view: millions of rows are not copied just to be scanned
+        con.execute(f"CREATE OR REPLACE VIEW protected AS {select}")
     return result
+
+
+def materialise(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, protection: Protection) -> None:
+    """Table ``final``: the published rows, without bookkeeping columns, ordered by primary key."""
+    keep = ", ".join(q(n) for n in spec.field_names if n not in protection.dropped_fields)
+    order = ", ".join(q(k) for k in spec.primary_key if k not in protection.dropped_fields) or "_src, _row"
+    con.execute(f"CREATE OR REPLACE TABLE final AS SELECT {keep} FROM protected ORDER BY {order}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -120,12 +127,14 @@ def scan(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, report: Report, sour
     found: Counter[str] = Counter()
     parts = []
     for name, typ, *_ in published:
-        if str(typ) not in ("VARCHAR", "BIGINT", "INTEGER"):
+        if str(typ) == "VARCHAR":
+            col, maybe = q(name), f"regexp_matches({q(name)}, '{pii.PREFILTER}')"
+        elif str(typ) in ("BIGINT", "INTEGER"):
+            col, maybe = f"CAST({q(name)} AS VARCHAR)", f"abs({q(name)}) >= 10000000000"
+        else:
             continue  # numbers with decimals, dates and booleans cannot hold an ID or a phone number
-        col = f"CAST({q(name)} AS VARCHAR)"
         parts.append(f"SELECT _file, _sheet, _row, {lit(name)} AS field, cand FROM (SELECT _file, _sheet, _row, "
-                     f"unnest({pii.candidates_sql(col)}) AS cand FROM protected "
-                     f"WHERE regexp_matches({col}, '[0-9]{{4}}'))")
+                     f"unnest({pii.candidates_sql(col)}) AS cand FROM protected WHERE {maybe})")
     if parts:
         sql = (f"SELECT _file, _sheet, _row, field, cand, gk_kind({pii.digits_sql('cand')}) AS kind "
                f"FROM ({' UNION ALL '.join(parts)}) WHERE kind IS NOT NULL ORDER BY _file, _row, field")
