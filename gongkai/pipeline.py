@@ -172,6 +172,7 @@ class Project:
         with _timed(report, "protect"):
             _step(progress, "protect")
             protection = protect(spec, ws.con)
+            report.protection = protection.to_dict()
         with _timed(report, "scan"):
             _step(progress, "scan for personal data")
             scan(spec, ws.con, report)

@@ -89,6 +89,7 @@ class Report:
     checks: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    protection: dict[str, Any] = field(default_factory=dict)  # what the privacy policy changed, per field and rule
     max_problems: int = 100_000
 
     @property
@@ -142,6 +143,7 @@ class Report:
             "sources": self.sources,
             "checks": self.checks,
             "notes": self.notes,
+            "protection": self.protection,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
             "problems": [p.to_dict() for p in self.problems],
         }

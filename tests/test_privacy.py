@@ -156,6 +156,8 @@ def test_recipient_datasets_publish_nothing_personal(project: Project) -> None:
             assert not personal & set(digits), (d, f.name)
         protected = o.manifest["protection"]["counts"]
         assert protected and all(sum(rules.values()) > 0 for rules in protected.values())
+        report = json.loads((o.path / "validation.json").read_text(encoding="utf-8"))
+        assert report["protection"]["counts"] == protected
         assert o.report.to_dict()["checks"][-1].startswith("personal-data scan")
 
 
