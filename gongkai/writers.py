@@ -3,6 +3,7 @@
 CSV and XLSX are opened by spreadsheet users, so neither may run a formula: in CSV a text cell that starts
 with = + - @ or a control character gets a leading apostrophe (Excel's own escape, shown as text); in XLSX such
 a cell is stored with the string type, keeping its true value. JSON and Parquet always keep the true value.
+Whole numbers in number columns are written to CSV without a trailing ".0".
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def excel_safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
         c = q(name)
         if str(typ) == "VARCHAR":
             cols.append(f"CASE WHEN regexp_matches({c}, '{FORMULA_START}') THEN '''' || {c} ELSE {c} END AS {c}")
+        elif str(typ) == "DOUBLE":  # 3749500, not 3749500.0
+            cols.append(f"CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) "
+                        f"ELSE CAST({c} AS VARCHAR) END AS {c}")
         else:
             cols.append(c)
     return f"SELECT {', '.join(cols)} FROM {table}"
