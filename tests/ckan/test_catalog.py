@@ -107,3 +107,5 @@ def test_dcat_exports(datasets: dict) -> None:
     assert dibao["title"] in json.dumps(graph, ensure_ascii=False)
     status, ttl = get(f"/dataset/{dibao['name']}.ttl")
     assert status == 200 and "dcat:Dataset" in ttl
+    status, catalog = get("/catalog.jsonld")
+    assert status == 200 and dibao["title"] in json.dumps(json.loads(catalog), ensure_ascii=False)
