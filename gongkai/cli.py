@@ -187,11 +187,62 @@ def release(c: Context, dataset: str, sources: tuple[Path, ...], report_json: Pa
     sys.exit(0 if outcome.ok else 1)
 
 
+ckan_options = [
+    click.option("--ckan-url", envvar="CKAN_URL", help="CKAN to publish to [env CKAN_URL]."),
+    click.option("--ckan-token-file", type=click.Path(path_type=Path), help="File holding the API token "
+                 "[env CKAN_API_TOKEN, or CKAN_API_TOKEN_FILE]; the token is never printed."),
+]
+
+
+def _publisher(c: Context, ckan_url: str | None, token_file: Path | None):  # type: ignore[no-untyped-def]
+    from .ckan import Client, token_from_env
+    from .publish import Publisher
+
+    return Publisher(c.project.store, Client(ckan_url or "", token_from_env(token_file=token_file)))
+
+
+def _publish(c: Context, publisher, ids: list[str], plan_only: bool) -> list[dict]:  # type: ignore[no-untyped-def]
+    results = []
+    for d in ids:
+        spec = c.project.spec(d)
+        plan = publisher.plan(spec)
+        if not plan_only:
+            publisher.apply(spec, plan)
+        results.append(plan.to_dict())
+        if not c.as_json:
+            verb = {"create": "新建", "update": "更新", "unchanged": "无变化", "refused": "拒绝"}[plan.status]
+            done = "" if plan_only or plan.status in ("unchanged", "refused") else " ✓"
+            console.print(f"[bold]{d}[/] {plan.version or ''}: {verb}{done} — {'; '.join(plan.reasons)}")
+            for s in plan.steps:
+                console.print(f"  {'would ' if plan_only else ''}{s.kind}: {s.detail}")
+    return results
+
+
 @cli.command()
 @click.argument("datasets", nargs=-1)
+@click.option("--plan", "plan_only", is_flag=True, help="Show what would be created, updated or left alone; send no write.")
+@_with(ckan_options)
 @pass_ctx
 @_handle_errors
-def run(c: Context, datasets: tuple[str, ...]) -> None:
+def publish(c: Context, datasets: tuple[str, ...], plan_only: bool, ckan_url: str | None,
+            ckan_token_file: Path | None) -> None:
+    """Publish the latest release of each dataset (and every earlier version) to CKAN."""
+    publisher = _publisher(c, ckan_url, ckan_token_file)
+    results = _publish(c, publisher, list(datasets) or [s.id for s in c.project.catalog], plan_only)
+    if c.as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=1))
+    refused = [r for r in results if r["status"] == "refused" and datasets]
+    sys.exit(1 if refused else 0)
+
+
+@cli.command()
+@click.argument("datasets", nargs=-1)
+@click.option("--publish", "also_publish", is_flag=True, help="Then publish every released dataset to CKAN.")
+@_with(ckan_options)
+@pass_ctx
+@_handle_errors
+def run(c: Context, datasets: tuple[str, ...], also_publish: bool, ckan_url: str | None,
+        ckan_token_file: Path | None) -> None:
     """The main job: release every dataset (or those named) from its configured sources."""
     project = c.project
     outcomes = []
@@ -204,12 +255,18 @@ def run(c: Context, datasets: tuple[str, ...]) -> None:
             bar.update(task, description=d)
             outcomes.append(project.release(d))
             bar.advance(task)
-    if c.as_json:
+    if c.as_json and not also_publish:
         click.echo(json.dumps([o.to_dict() for o in outcomes], ensure_ascii=False, indent=1))
-    else:
+    elif not c.as_json:
         for o in outcomes:
             _print_outcome(o)
         console.print(f"store: {project.store.path}")
+    if also_publish:
+        ready = [o.dataset for o in outcomes if o.ok and project.spec(o.dataset).disclosure != "不予公开"]
+        published = _publish(c, _publisher(c, ckan_url, ckan_token_file), ready, plan_only=False)
+        if c.as_json:
+            click.echo(json.dumps({"releases": [o.to_dict() for o in outcomes], "published": published},
+                                  ensure_ascii=False, indent=1))
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
 
 

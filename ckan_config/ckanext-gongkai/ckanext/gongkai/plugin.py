@@ -199,6 +199,12 @@ def install() -> None:
 
 class SearchPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
+    p.implements(p.IActions)
+
+    def get_actions(self) -> dict[str, Any]:
+        from .actions import gongkai_datastore_load
+
+        return {"gongkai_datastore_load": gongkai_datastore_load}
 
     def update_config(self, config: Any) -> None:
         mode = config.get("ckanext.gongkai.search", "auto")

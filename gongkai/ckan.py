@@ -1,0 +1,102 @@
+"""The one seam to CKAN: ``Client.call`` with typed errors, retries for transient failures only, and a count of
+every call (tests prove a republish of an unchanged catalog makes no writes). The API token is never printed."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import ckanapi
+
+from .errors import GongkaiError, UsageError
+
+READS = {"status_show", "package_show", "organization_show", "organization_list_for_user", "group_list",
+         "datastore_info", "resource_show", "package_search", "datastore_search"}
+
+
+class CkanError(GongkaiError):
+    """CKAN refused or failed a call."""
+
+    exit_code = 1
+
+
+class CkanUnavailable(CkanError):
+    """CKAN did not answer, timed out or failed with a server error: trying again later can help."""
+
+    transient = True
+
+
+class NotAuthorized(CkanError):
+    """The token may not do this."""
+
+
+def token_from_env(token: str | None = None, token_file: Path | None = None) -> str | None:
+    """The API token: given, or ``CKAN_API_TOKEN``, or read from ``CKAN_API_TOKEN_FILE`` / the given file."""
+    if token:
+        return token
+    if os.environ.get("CKAN_API_TOKEN"):
+        return os.environ["CKAN_API_TOKEN"]
+    path = token_file or (Path(os.environ["CKAN_API_TOKEN_FILE"]) if os.environ.get("CKAN_API_TOKEN_FILE") else None)
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as e:
+            raise UsageError(f"cannot read the CKAN token file {path}: {e.strerror}") from None
+    return None
+
+
+class Client:
+    def __init__(self, url: str, token: str | None, retries: int = 3, backoff: float = 1.0, timeout: float = 120) -> None:
+        if not url:
+            raise UsageError("no CKAN URL", "Give --ckan-url or set CKAN_URL.")
+        self.url = url.rstrip("/")
+        self._ckan = ckanapi.RemoteCKAN(self.url, apikey=token, user_agent="gongkai")
+        self.retries, self.backoff, self.timeout = retries, backoff, timeout
+        self.calls: Counter[str] = Counter()
+        self.uploads = 0
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Client({self.url!r})"
+
+    @property
+    def writes(self) -> int:
+        return sum(n for action, n in self.calls.items() if action not in READS)
+
+    def call(self, action: str, data: dict[str, Any] | None = None, files: dict[str, Any] | None = None) -> Any:
+        attempt = 0
+        while True:
+            self.calls[action] += 1
+            try:
+                if files:
+                    self.uploads += 1
+                    for f in files.values():
+                        f.seek(0)
+                return self._ckan.call_action(action, data or {}, files=files, requests_kwargs={"timeout": self.timeout})
+            except ckanapi.NotAuthorized as e:
+                raise NotAuthorized(f"CKAN refused {action}: not authorized ({_short(e)})") from None
+            except ckanapi.NotFound:
+                raise
+            except ckanapi.ValidationError as e:
+                raise CkanError(f"CKAN rejected {action}: {_short(e)}") from None
+            except (ckanapi.CKANAPIError, OSError) as e:
+                # connection refused, timeout, 5xx: transient. CKAN may have saved a write that answered 500, so
+                # callers look before they write again (every write here is preceded by a lookup).
+                attempt += 1
+                if attempt > self.retries:
+                    raise CkanUnavailable(f"CKAN at {self.url} failed {action}: {_short(e)}",
+                                          "Nothing partial is public; run the same command again when CKAN is back.") from None
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+
+    def show(self, action: str, **data: Any) -> dict[str, Any] | None:
+        try:
+            return self.call(action, data)
+        except ckanapi.NotFound:
+            return None
+
+
+def _short(e: Exception) -> str:
+    text = str(e.args[0] if e.args else e)
+    return text if len(text) < 300 else text[:300] + "…"
