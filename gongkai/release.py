@@ -86,7 +86,7 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
     titles = {f["name"]: f.get("title", f["name"]) for f in schema["fields"]}
     has_xlsx = write_xlsx(con, "final", out / "data.xlsx", titles)
     if not has_xlsx:
-        report.notes.append("data.xlsx not written: more rows than an Excel sheet holds (1,048,576)")
+        report.notes.append("data.xlsx not written: more than 100,000 rows (use data.csv or data.parquet)")
     code_lists = _copy_code_lists(spec, schema, out)
 
     old = None

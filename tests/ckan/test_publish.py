@@ -94,6 +94,12 @@ def test_datastore_typed_by_schema_with_dictionary(project: Project, admin: ckan
     labels = {f["id"]: f.get("info", {}).get("label") for f in info["fields"]}
     assert labels["amount_allocated"] == "下达资金"
     assert admin.action.datastore_search(resource_id=csv["id"], limit=0)["total"] == 120
+    import time
+
+    deadline = time.monotonic() + 60  # CKAN's worker fills the full-text column right after the COPY
+    while not admin.action.datastore_search(resource_id=csv["id"], q="敬老院", limit=1)["records"]:
+        assert time.monotonic() < deadline, "full-text search never found the loaded rows"
+        time.sleep(0.5)
     with pytest.raises(ckanapi.ValidationError):  # the primary key really is one
         admin.action.datastore_upsert(resource_id=csv["id"], method="insert", force=True,
                                       records=[{"project_id": "CP2025-0001", "year": 2025}])
