@@ -221,3 +221,24 @@ def test_ckan_dying_mid_publish_keeps_previous_version_and_rerun_converges(
     assert len(names) == len(set(names)) == 2 * len(FILES)  # no duplicates after the retry
     assert len(admin.action.organization_list()) == len(set(admin.action.organization_list()))
     assert Publisher(project.store, client()).plan(project.spec(LOTTERY)).status == "unchanged"
+
+
+def test_cli_plan_then_publish(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from gongkai.cli import cli
+
+    monkeypatch.setenv("CKAN_URL", CKAN_URL)
+    monkeypatch.setenv("CKAN_API_TOKEN_FILE", str(TOKEN_FILE))
+    store = str(project.store.path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--store", store, "release", FUNDS]).exit_code == 0
+    plan = runner.invoke(cli, ["--store", store, "--json", "publish", "--plan", FUNDS])
+    assert plan.exit_code == 0 and json.loads(plan.output)[0]["status"] == "create"
+    assert TOKEN_FILE.read_text().strip() not in plan.output
+    with pytest.raises(ckanapi.NotFound):  # --plan wrote nothing
+        ckanapi.RemoteCKAN(CKAN_URL, apikey=TOKEN_FILE.read_text().strip()).action.package_show(id=FUNDS)
+    done = runner.invoke(cli, ["--store", store, "publish", FUNDS])
+    assert done.exit_code == 0 and "新建 ✓" in done.output
+    again = runner.invoke(cli, ["--store", store, "--json", "run", "--publish", FUNDS])
+    assert again.exit_code == 0 and json.loads(again.output)["published"][0]["status"] == "unchanged"
