@@ -105,8 +105,12 @@ class Project:
             materialise(spec, ws.con, protection)
             with self.store.staging(spec.id) as tmp:
                 t = time.perf_counter()
+                formed = None
+                if spec.formed_field:
+                    latest_date = ws.con.execute(f'SELECT max("{spec.formed_field}") FROM final').fetchone()[0]  # type: ignore[index]
+                    formed = latest_date.isoformat() if latest_date else None
                 manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
-                                 sources=report.sources, previous=previous)
+                                 sources=report.sources, previous=previous, formed=formed)
                 report.timings["release"] = time.perf_counter() - t
                 if manifest.get("unchanged"):
                     assert previous is not None

@@ -30,7 +30,7 @@ DATASTORE_TYPES = {"string": "text", "integer": "int8", "number": "float8", "boo
                    "datetime": "timestamp", "year": "int4", "any": "text"}
 META_KEYS = ["title", "title_en", "notes", "notes_en", "owner_org", "private", "domain", "publisher", "disclosure",
              "legal_basis", "update_frequency", "current_version", "sha256", "row_count", "validation_status",
-             "date_formed", "date_published", "license_id"]
+             "date_formed", "date_published", "disclosure_deadline", "license_id"]
 
 
 @dataclass
@@ -142,6 +142,7 @@ class Publisher:
             "row_count": str(m["row_count"]),
             "validation_status": f"valid ({v['warnings']} warnings)" if v["warnings"] else "valid",
             "date_formed": m.get("information_formed") or "", "date_published": m["created"][:10],
+            "disclosure_deadline": m.get("disclosure_deadline") or "",
             "license_id": LICENSES.get(spec.license, spec.license),
             "tags": [{"name": t} for t in spec.tags], "groups": [{"name": spec.domain}],
         }

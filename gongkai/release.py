@@ -112,6 +112,7 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         "version": version,
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "information_formed": formed,
+        "disclosure_deadline": _deadline(formed, spec.deadline_working_days),
         "title": spec.title.model_dump(),
         "publisher": spec.publisher.model_dump(exclude_none=True),
         "domain": spec.domain,
@@ -135,6 +136,16 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
                                 "manifest_sha256": sha256_file(previous[1] / "manifest.json")}
     dump_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _deadline(formed: str | None, working_days: int) -> str | None:
+    """Due date of the disclosure; None when the formed date is unknown or beyond the holiday calendar."""
+    from .deadlines import add_working_days
+
+    if not formed:
+        return None
+    due = add_working_days(dt.date.fromisoformat(formed), working_days)
+    return due.isoformat() if due else None
 
 
 def _copy_code_lists(spec: DatasetSpec, schema: dict[str, Any], out: Path) -> list[str]:

@@ -105,6 +105,7 @@ class DatasetSpec(_Model):
     legal_basis: list[str] = Field(min_length=1)
     update_frequency: str
     deadline_working_days: Literal[7, 20] = 20
+    formed_field: str | None = Field(None, description="Date field whose latest value is when the information was formed")
     license: str = "CC-BY-4.0"
     tags: list[str] = Field(default_factory=list)
     schema_: str = Field(alias="schema")
@@ -221,6 +222,8 @@ def load_spec(path: Path) -> DatasetSpec:
         if field not in spec.field_names:
             raise ConfigError(f"{path}: key 'source.columns.{field}' maps a field the schema does not have",
                               f"Fields in {spec.schema_}: {', '.join(spec.field_names)}")
+    if spec.formed_field and next((f for f in spec.schema["fields"] if f["name"] == spec.formed_field), {}).get("type") != "date":
+        raise ConfigError(f"{path}: key 'formed_field' must name a date field of the schema, not {spec.formed_field!r}")
     if spec.source.totals and spec.source.totals.field not in spec.field_names:
         raise ConfigError(f"{path}: key 'source.totals.field' names unknown field {spec.source.totals.field!r}")
     for field in spec.privacy.fields:
