@@ -46,7 +46,7 @@ def valid_sql(f: Field) -> str:
     c = q(f.name)
     match f.type:
         case "integer":
-            return f"regexp_full_match({c}, '[+-]?[0-9]+') AND TRY_CAST({c} AS HUGEINT) IS NOT NULL"
+            return f"regexp_full_match({c}, '[+-]?[0-9]+') AND TRY_CAST({c} AS BIGINT) IS NOT NULL"
         case "number":
             return f"regexp_full_match({c}, '{NUM}')"
         case "year":

@@ -82,10 +82,10 @@ class Client:
             except ckanapi.ValidationError as e:
                 raise CkanError(f"CKAN rejected {action}: {_short(e)}") from None
             except (ckanapi.CKANAPIError, OSError) as e:
-                # connection refused, timeout, 5xx: transient. CKAN may have saved a write that answered 500, so
-                # callers look before they write again (every write here is preceded by a lookup).
+                # connection refused, timeout, 5xx: transient. Only reads are retried here: CKAN may have saved a
+                # write that failed or timed out, so a write is retried by running the plan again, which looks first.
                 attempt += 1
-                if attempt > self.retries:
+                if attempt > self.retries or action not in READS:
                     raise CkanUnavailable(f"CKAN at {self.url} failed {action}: {_short(e)}",
                                           "Nothing partial is public; run the same command again when CKAN is back.") from None
                 time.sleep(self.backoff * 2 ** (attempt - 1))

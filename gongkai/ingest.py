@@ -279,11 +279,18 @@ class Ingest:
         delim = grid.delimiter.replace("\t", "\\t")
         picked = ", ".join(f"c{c.index}" for c in src.columns)
         raw = f"{table}_raw"
-        try:
-            self.ws.con.execute(
-                f"CREATE TABLE {raw} AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
+        read = (f"CREATE TABLE {raw} AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
                 f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
-                f"strict_mode=false, all_varchar=true, encoding='utf-8')", [str(grid.csv_path)])
+                f"strict_mode=false, all_varchar=true, encoding='utf-8'{{parallel}})")
+        try:
+            try:
+                self.ws.con.execute(read.replace("{parallel}", ""), [str(grid.csv_path)])
+            except duckdb.Error as e:
+                if "quoted new lines" not in str(e):
+                    raise
+                # cells with line breaks (common in 备注 exported from Excel): the serial reader handles them
+                self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
+                self.ws.con.execute(read.replace("{parallel}", ", parallel=false"), [str(grid.csv_path)])
         except duckdb.Error as e:  # the message carries the line
             msg = str(e).split("\n")[0]
             code = "encoding-error" if "unicode" in msg.lower() else "format-error"
@@ -350,8 +357,8 @@ class Ingest:
         t = self.spec.source.totals
         assert t is not None
         con = self.ws.con
-        pattern = "^(" + "|".join(re.escape(label) for label in t.labels) + ")"
-        where = f"regexp_matches(replace(\"{t.field}\", ' ', ''), '{pattern}')"
+        pattern = _sql_str("^(" + "|".join(re.escape(label) for label in t.labels) + ")")
+        where = f"regexp_matches(regexp_replace(\"{t.field}\", '[\\s\u3000]', '', 'g'), {pattern})"
         fields = ", ".join(f'"{n}"' for n in self.schema.names)
         totals = con.execute(f"SELECT _row, {fields} FROM {norm} WHERE {where}").fetchall()
         src.dropped_totals = len(totals)
@@ -369,7 +376,10 @@ class Ingest:
                     expected = float(total_text)
                 except ValueError:
                     continue
-                if got and got[1] == 0 and got[0] is not None and abs(float(got[0]) - expected) > 0.005 * max(1, f.unit == "元"):
+                c = next((c for c in src.columns if c.field == f.name), None)
+                # rounding of a total written in 万元 to two decimals is 0.005 万元 = 50 元
+                tolerance = 0.005 * (unit_factor(c.unit, f.unit) if c and c.unit and f.unit else 1)
+                if got and got[1] == 0 and got[0] is not None and abs(float(got[0]) - expected) > tolerance:
                     self.report.add(Problem(
                         "total-mismatch", f"合计行的 {f.label} 为 {_fmt(expected)}，但各明细行相加为 {_fmt(float(got[0]))}"
                         f"（相差 {_fmt(expected - float(got[0]))}{f.unit or ''}）",
@@ -417,7 +427,7 @@ def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str
             slow = f"CASE WHEN {number} IS NOT NULL THEN {scaled} ELSE {num} END"
         else:
             slow = num
-        plain = f"regexp_full_match({col}, '-?[0-9]+(\\.[0-9]+)?')"
+        plain = f"(length({col}) <= 28 AND regexp_full_match({col}, '-?[0-9]+(\\.[0-9]+)?'))"
         fast = col if factor == 1 else _decimal_text(f"CAST({col} AS DECIMAL(38,8)) * {factor}")
         return f"CASE WHEN {plain} THEN {fast} ELSE {slow} END"
     if f.type == "date":

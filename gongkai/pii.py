@@ -23,9 +23,14 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 KINDS = {"id18": "身份证号", "id15": "旧身份证号", "mobile": "手机号码", "bank": "银行卡号"}
 
-# digit runs (an X may close an ID) and the grouped forms people type: 135 1234 5678, 6222 0202 0000 1234
+# digit runs (an X may close an ID) and the grouped forms people type: 135 1234 5678, 6222-0202-0000-1234,
+# 135.1234.5678, 0086 135…; scanning runs on a copy where full-width digits and other separators (。/_· and
+# full-width or no-break spaces) are mapped one-to-one to ASCII, so positions stay those of the original text
+SCAN_FROM = "０１２３４５６７８９　\u00a0./_·－"
+SCAN_TO = "0123456789      -"
+_SCAN_TABLE = str.maketrans(SCAN_FROM, SCAN_TO)
 _RUN = re.compile(r"[0-9]+[Xx]?")
-_GROUPED = re.compile(r"(?:\+?86[ -]?)?[0-9]{3,6}(?:[ -][0-9]{3,8}){2,4}[Xx]?")
+_GROUPED = re.compile(r"(?:(?:\+|00)?86[ -]*)?[0-9]{2,14}(?:[ -]+[0-9]{1,14}){1,5}[Xx]?")
 _ID18 = re.compile(r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]")
 _MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
 
@@ -75,7 +80,9 @@ def luhn_valid(s: str) -> bool:
 
 def classify(candidate: str) -> str | None:
     """The kind of personal number ``candidate`` (separators allowed) is, or None."""
-    d = re.sub(r"[ +\-]", "", candidate)
+    d = re.sub(r"[ +\-]", "", candidate.translate(_SCAN_TABLE))
+    if d.startswith("0086"):
+        d = d[2:]
     if len(d) >= 18 and any(id18_valid(d[i:i + 18]) for i in range(len(d) - 17)):
         return "id18"
     d = d[:-1] if d[-1:] in ("X", "x") else d  # an X that closes no ID is just a letter after the number
@@ -93,8 +100,9 @@ def classify(candidate: str) -> str | None:
 def find(text: str) -> Iterator[Finding]:
     """Every personal number in ``text``."""
     seen: set[str] = set()
-    for m in (*_RUN.finditer(text), *_GROUPED.finditer(text)):
-        s = m.group(0)
+    scan = text.translate(_SCAN_TABLE)  # same length: match positions are positions in ``text``
+    for m in (*_RUN.finditer(scan), *_GROUPED.finditer(scan)):
+        s = text[m.start():m.end()]
         if len(re.sub(r"\D", "", s)) >= 11 and s not in seen:
             seen.add(s)
             kind = classify(s)
@@ -104,7 +112,7 @@ def find(text: str) -> Iterator[Finding]:
 
 def mask(kind: str, s: str) -> str:
     """The published mask of a personal value of ``kind`` (id18 → 110101********1234, mobile → 135****2210)."""
-    d = re.sub(r"[ +\-]", "", s)
+    d = re.sub(r"[ +\-]", "", s.translate(_SCAN_TABLE))
     if kind in ("id18", "id15"):
         return d[:6] + "*" * (len(d) - 10) + d[-4:]
     if kind == "mobile":
@@ -158,13 +166,18 @@ def create_macros(con) -> None:  # type: ignore[no-untyped-def]
         END""")
 
 
-# a cheap test a cell must pass to hold a candidate at all: 11 digits in a row, or three groups of digits
-PREFILTER = r"[0-9]{11}|[0-9]{3}[ -][0-9]{3,8}[ -][0-9]{3}"
+# a cheap test a (scan-mapped) cell must pass to hold a candidate at all: 11+ characters of digits and separators
+PREFILTER = r"[0-9][0-9 -]{9,}[0-9]"
+
+
+def scan_sql(expr: str) -> str:
+    """SQL mapping full-width digits and other separators to ASCII, character for character."""
+    return f"translate({expr}, '{SCAN_FROM}', '{SCAN_TO}')"
 
 
 def digits_sql(expr: str) -> str:
-    """SQL removing the separators :func:`classify` ignores."""
-    return f"regexp_replace({expr}, '[ +\\-]', '', 'g')"
+    """SQL removing the separators :func:`classify` ignores (and a 00 before 86)."""
+    return f"regexp_replace(regexp_replace({expr}, '[ +\\-]', '', 'g'), '^0086', '86')"
 
 
 def candidates_sql(col: str) -> str:

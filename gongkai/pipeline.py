@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
+
 from .checks import SchemaChecker
 from .errors import ConfigError, SourceError
 from .ingest import Ingest
@@ -106,7 +108,7 @@ class Project:
             with self.store.staging(spec.id) as tmp:
                 t = time.perf_counter()
                 formed = None
-                if spec.formed_field:
+                if spec.formed_field and spec.formed_field not in protection.dropped_fields:
                     latest_date = ws.con.execute(f'SELECT max("{spec.formed_field}") FROM final').fetchone()[0]  # type: ignore[index]
                     formed = latest_date.isoformat() if latest_date else None
                 manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
@@ -148,6 +150,10 @@ class Project:
                     ingest.load(path)
                 except SourceError as e:
                     report.add(Problem(e.code, e.message, e.hint or "", file=e.file or path.name, sheet=e.sheet, row=e.row))
+                except duckdb.Error as e:  # a cell DuckDB could not take; its message may quote the cell
+                    report.add(Problem("source-error", f"无法读取 {path.name}：{str(e).splitlines()[0]}",
+                                       "请检查文件中异常的单元格（超长数字、特殊字符），或另存为 CSV UTF-8 后重试。",
+                                       file=path.name))
             if not paths:
                 report.add(Problem("source-error", "数据集没有配置源文件，通配符也没有匹配到文件",
                                    "用 --source 指定文件，或检查数据集说明中的 source.path。"))

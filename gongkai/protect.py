@@ -7,6 +7,7 @@ refuses the release; the report shows only masked forms.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,11 +129,15 @@ def scan(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, report: Report, sour
     parts = []
     for name, typ, *_ in published:
         if str(typ) == "VARCHAR":
-            col, maybe = q(name), f"regexp_matches({q(name)}, '{pii.PREFILTER}')"
-        elif str(typ) in ("BIGINT", "INTEGER"):
+            col = pii.scan_sql(q(name))
+            maybe = f"regexp_matches({col}, '{pii.PREFILTER}')"
+        elif str(typ) in ("BIGINT", "INTEGER", "HUGEINT"):
             col, maybe = f"CAST({q(name)} AS VARCHAR)", f"abs({q(name)}) >= 10000000000"
+        elif str(typ) == "DOUBLE":  # a phone or ID typed into a number column is a whole number of 11+ digits
+            col = f"CAST(TRY_CAST({q(name)} AS HUGEINT) AS VARCHAR)"
+            maybe = f"abs({q(name)}) >= 10000000000 AND {q(name)} = trunc({q(name)})"
         else:
-            continue  # numbers with decimals, dates and booleans cannot hold an ID or a phone number
+            continue  # dates and booleans cannot hold an ID or a phone number
         parts.append(f"SELECT _file, _sheet, _row, {lit(name)} AS field, cand FROM (SELECT _file, _sheet, _row, "
                      f"unnest({pii.candidates_sql(col)}) AS cand FROM protected WHERE {maybe})")
     if parts:
@@ -181,6 +186,13 @@ def redact(report: Report, spec: DatasetSpec) -> None:
             masked = pii.mask("name", value) if rule == "mask-name" else "*" * min(len(value), 8)
             message = message.replace(value, masked)
             value = masked
+        for f, rule in personal.items():  # multi-column rules show "a=…, b=…"; table rules show observed values
+            shown = "name" if rule == "mask-name" else None
+            value = re.sub(rf"\b({re.escape(f)})=([^,]+)",
+                           lambda m, k=shown: f"{m.group(1)}={pii.mask(k, m.group(2)) if k else '****'}",
+                           value) if value else value
+            if p.field == f and p.row is None:
+                message = re.sub(r"（实际值：.*）$", "", message)
         value = pii.scrub(value) if value else value
         message = pii.scrub(message)
         if (value, message) != (p.value, p.message):

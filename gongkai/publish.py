@@ -78,7 +78,11 @@ class Publisher:
             plan.reasons.append("not in the catalog yet")
         elif remote.get("owner_org") not in (org["id"], org["name"]):
             raise CkanError(f"{spec.id} exists in CKAN under another organization", "Move it in CKAN or fix the spec.")
-        have = {(r.get("version"), r.get("name", "").split(" ", 1)[-1]): r for r in (remote or {}).get("resources", [])}
+        resources = (remote or {}).get("resources", [])
+        have = {(r.get("version"), r.get("name", "").split(" ", 1)[-1]): r for r in resources}
+        if len(have) < len(resources):
+            raise CkanError(f"{spec.id}: the catalog holds the same version file twice",
+                            "Delete the duplicate resource in CKAN (keep the one whose sha256 matches), then publish again.")
         for v in versions:
             for name in FILES:
                 path = self.store.release_dir(spec.id, v) / name

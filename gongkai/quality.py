@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from . import pii
 from .checks import q
 from .errors import ConfigError, DatabaseError
 from .report import Problem, Report
@@ -116,7 +117,7 @@ class QualityRunner:
         try:
             rows = fetch(wrapped)
         except Exception as ex:
-            raise ConfigError(f"{self.suite.path}: rule {e.id}: the SQL failed: {str(ex).splitlines()[0]}",
+            raise ConfigError(f"{self.suite.path}: rule {e.id}: the SQL failed: {pii.scrub(str(ex).splitlines()[0])}",
                               "The query must be portable SQL over {batch} returning whole rows (SELECT * or t.*).") from None
         for src, row in rows:
             file, sheet = self.locations[src]
@@ -167,7 +168,7 @@ class QualityRunner:
             e = by_id[r.expectation_config.meta["gongkai_id"]]
             if r.exception_info and r.exception_info.get("raised_exception"):
                 raise ConfigError(f"{self.suite.path}: rule {e.id} could not run: "
-                                  f"{r.exception_info.get('exception_message')}")
+                                  f"{pii.scrub(str(r.exception_info.get('exception_message')))}")
             if r.success:
                 continue
             res = r.result or {}

@@ -56,6 +56,9 @@ def published_schema(spec: DatasetSpec, protection: Protection) -> dict[str, Any
         if f.get("type") == "boolean":  # written as true/false
             f.pop("trueValues", None)
             f.pop("falseValues", None)
+    pk = d.get("primaryKey")
+    if pk and gone & set([pk] if isinstance(pk, str) else pk):
+        d.pop("primaryKey")  # a dropped key field: the published table has no key
     d["foreignKeys"] = [fk for fk in d.get("foreignKeys", [])
                         if not gone & set([fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"])]
     if not d["foreignKeys"]:

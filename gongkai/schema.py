@@ -94,6 +94,9 @@ def check_schema(path: Path, descriptor: dict[str, Any]) -> TableSchema:
                               f"Use one of: {', '.join(sorted(SUPPORTED_TYPES))}")
         if f.unit is not None and f.unit not in UNITS:
             raise ConfigError(f"{where}: unknown unit {f.unit!r}", f"Known units: {', '.join(UNITS)}")
+        if f.unit is not None and UNITS[f.unit][1] != 1:
+            raise ConfigError(f"{where}: publish in the base unit {UNITS[f.unit][0]!r}, not {f.unit!r}",
+                              "Sources in 万元 etc. are converted exactly to the base unit; a larger unit would lose digits.")
     for i, fk in enumerate(schema.foreign_keys):
         resource = fk.get("reference", {}).get("resource", "")
         if resource and not (path.parent / CODES_DIR / f"{resource}.csv").is_file():

@@ -94,5 +94,17 @@ class Store:
         final = self.dataset_dir(dataset) / version
         for f in staging.iterdir():
             f.chmod(0o444)
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())  # the files are on disk before the version appears
+        _fsync_dir(staging)
         os.rename(staging, final)  # atomic on one filesystem; fails if the version exists
+        _fsync_dir(final.parent)
         return final
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -31,10 +31,13 @@ def verify(path: Path) -> Verification:
         chain_dirs = siblings[: siblings.index(path) + 1] if path in siblings else [path]
     elif path.is_dir() and _versions(path):
         releases = chain_dirs = _versions(path)
+
     else:
         raise UsageError(f"{path} holds no manifest.json and no versions",
                          "Give a release directory (…/<dataset>/v3) or a dataset directory (…/<dataset>).")
     result = Verification()
+    if releases is chain_dirs and releases[0].name != "v1":
+        result.problems.append(f"{path}: the history starts at {releases[0].name}; earlier versions are missing")
     for d in releases:
         _verify_release(d, result)
     _verify_chain(chain_dirs if len(releases) > 1 else chain_dirs[-2:], result)
@@ -83,6 +86,14 @@ def _verify_release(d: Path, result: Verification) -> None:
 
 
 def _verify_chain(dirs: list[Path], result: Verification) -> None:
+    if dirs and dirs[0].name == "v1":
+        first = _load(dirs[0] / "manifest.json", result)
+        if first is not None and first.get("previous") is not None:
+            result.problems.append("v1: the first version's manifest names a previous version")
+    numbers = [int(d.name[1:]) for d in dirs if d.name[1:].isdigit()]
+    missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers)) if numbers else []
+    if missing:
+        result.problems.append(f"versions missing from the chain: {', '.join(f'v{n}' for n in missing)}")
     for prev, cur in itertools.pairwise(dirs):
         m = _load(cur / "manifest.json", result)
         link = (m or {}).get("previous") or {}

@@ -186,6 +186,10 @@ def test_one_unmasked_id_in_remarks_is_refused(project: Project, tmp_path: Path)
 
 @pytest.mark.parametrize(("column", "value", "kind"), [
     ("备注", "电话 135 1234 2210 联系", "mobile"),
+    ("备注", "电话１３５１２３４２２１０", "mobile"),                 # full-width digits
+    ("备注", "135.1234.2210", "mobile"), ("备注", "135　1234　2210", "mobile"),
+    ("备注", "1351234 2210", "mobile"), ("备注", "0086 135 1234 2210", "mobile"),
+    ("备注", "证件110101.19490307.1236", "id18"),
     ("备注", "4111111111111111", "bank"),
     ("村（社区）", "尼史村13512342210", "mobile"),
     ("乡镇（街道）", "建塘镇110105491231002", "id15"),
@@ -200,6 +204,15 @@ def test_personal_numbers_in_any_published_column_are_refused(project: Project, 
     found = problems(outcome, "personal-data")
     assert found and all(p.row == 5 for p in found), [p.to_dict() for p in found]
     assert pii.KINDS[kind] in found[0].message
+
+
+def test_phone_typed_into_a_number_column_is_refused(project: Project, tmp_path: Path) -> None:
+    def edit(rows: list[dict[str, object]]) -> None:
+        rows[4]["月保障金额（元）"] = "13512342210"
+
+    outcome = project.validate("dibao-recipients", [_roster(tmp_path, edit)])
+    [p] = problems(outcome, "personal-data")
+    assert p.row == 6 and p.field == "monthly_amount" and p.value == "135****2210"
 
 
 def test_recipient_name_written_in_remarks_is_refused(project: Project, tmp_path: Path) -> None:
