@@ -8,6 +8,7 @@ the State Council's yearly notices; for years it does not cover the answer is ``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,28 +25,37 @@ def is_working_day(day: dt.date) -> bool | None:
         return None
 
 
+def _days_after(start: dt.date) -> Iterator[tuple[dt.date, bool | None]]:
+    day = start
+    while True:
+        day += ONE_DAY
+        yield day, is_working_day(day)
+
+
 def add_working_days(start: dt.date, n: int) -> dt.date | None:
     """The n-th working day after ``start`` (``start`` itself not counted); None if the count leaves the calendar."""
-    day, counted = start, 0
-    while counted < n:
-        day += ONE_DAY
-        working = is_working_day(day)
+    if n <= 0:
+        return start
+    counted = 0
+    for day, working in _days_after(start):
         if working is None:
             return None
         counted += working
-    return day
+        if counted == n:
+            return day
+    raise AssertionError("unreachable")
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int | None:
     """Working days after ``start`` up to and including ``end`` (0 when end <= start); None if unknown."""
-    count, day = 0, start
-    while day < end:
-        day += ONE_DAY
-        working = is_working_day(day)
+    count = 0
+    for day, working in _days_after(start):
+        if day > end:
+            return count
         if working is None:
             return None
         count += working
-    return count
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
