@@ -84,7 +84,7 @@ class Report:
     sources: list[dict[str, Any]] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (type, severity) -> problems
     truncated: int = 0
     checks: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -93,26 +93,19 @@ class Report:
     max_problems: int = 100_000
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
     def error_count(self) -> int:
-        return sum(n for (t, s), n in self._by_severity().items() if s == "error")
+        return sum(n for (_, s), n in self.counts.items() if s == "error")
 
     @property
     def warning_count(self) -> int:
-        return sum(n for (t, s), n in self._by_severity().items() if s == "warning")
+        return sum(n for (_, s), n in self.counts.items() if s == "warning")
 
     @property
     def valid(self) -> bool:
         return self.error_count == 0
 
-    def _by_severity(self) -> Counter[tuple[str, str]]:
-        return Counter({tuple(k.split("|", 1)): v for k, v in self.counts.items()})  # type: ignore[misc]
-
     def add(self, problem: Problem) -> None:
-        self.counts[f"{problem.type}|{problem.severity}"] += 1
+        self.counts[problem.type, problem.severity] += 1
         if len(self.problems) < self.max_problems:
             self.problems.append(problem)
         else:
@@ -124,12 +117,12 @@ class Report:
 
     def count(self, n: int, problem_type: str, severity: str = "error") -> None:
         """Count problems beyond those listed (a check that found more than it itemised)."""
-        self.counts[f"{problem_type}|{severity}"] += n
+        self.counts[problem_type, severity] += n
         self.truncated += n
 
     def to_dict(self) -> dict[str, Any]:
         by_type: Counter[str] = Counter()
-        for (t, _s), n in self._by_severity().items():
+        for (t, _), n in self.counts.items():
             by_type[t] += n
         return {
             "dataset": self.dataset,
