@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from .identifiers import KINDS, create_sql, reason_sql
 from .report import Problem, Report
 from .schema import CODES_DIR, Field, TableSchema
 
@@ -122,6 +123,8 @@ class SchemaChecker:
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
                  labels: dict[tuple[str, str], str]) -> None:
         self.con, self.schema, self.schema_dir, self.labels = con, schema, schema_dir, labels
+        if any(f.identifier for f in schema.fields):
+            create_sql(con)
 
     def checks(self) -> Iterator[Check]:
         pk = set(self.schema.primary_key)
@@ -154,6 +157,10 @@ class SchemaChecker:
                 rules.append(("minimum-error" if "inimum" in key else "maximum-error",
                               f"{typed} {op} {_bound_sql(f, cons[key])}", f"'「' || {c} || '」{word} {cons[key]}{unit}'",
                               f"请核对数值；{f.title or f.name}应在允许范围内" + (f"（注意单位是{unit}）" if unit else "") + "。"))
+        if f.identifier:
+            kind = KINDS[f.identifier]
+            rules.append(("identifier-error", f"({reason_sql(f.identifier, c)}) IS NOT NULL",
+                          f"'「' || {c} || '」不是有效的{kind.title}：' || ({reason_sql(f.identifier, c)})", kind.hint))
         if "pattern" in cons:
             rules.append(("pattern-error", f"NOT regexp_full_match({c}, {lit(cons['pattern'])})",
                           f"'「' || {c} || '」的格式不符合要求'", f.description or f"应符合格式 {cons['pattern']}。"))

@@ -88,6 +88,30 @@ def list_cmd(c: Context) -> None:
     console.print(t)
 
 
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write [default: docs/catalogue.md].")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the page differs from what the specs give.")
+@pass_ctx
+@_handle_errors
+def catalogue(c: Context, output: Path | None, check: bool) -> None:
+    """Generate the dataset catalogue page (Markdown) from the specs and schemas."""
+    from .catalogue import render
+
+    project = c.project
+    path = output or project.root / "docs" / "catalogue.md"
+    text = render(project.catalog)
+    if check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != text:
+            err_console.print(f"{path} is out of date: run `gongkai catalogue` and commit the result.")
+            sys.exit(1)
+        console.print(f"{path} is up to date ({len(project.catalog)} datasets).")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    console.print(f"wrote {path} ({len(project.catalog)} datasets)")
+
+
 def _sources(paths: tuple[Path, ...]) -> list[Path] | None:
     return list(paths) or None
 

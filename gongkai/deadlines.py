@@ -77,3 +77,51 @@ def timeliness(formed: dt.date, working_days: int, published: dt.date | None, to
     if today <= due:
         return Timeliness(due, "pending")
     return Timeliness(due, "overdue", working_days_between(due, today))
+
+
+# -- the calendar in SQL: gk_working_days(a, b) for quality rules --------------------------------------------------
+
+def calendar() -> list[tuple[dt.date, int]]:
+    """Every day the calendar covers with the number of working days from its start up to and including that day."""
+    years = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
+    day, end = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
+    out, n = [], 0
+    while day <= end:
+        n += bool(is_working_day(day))
+        out.append((day, n))
+        day += ONE_DAY
+    return out
+
+
+def _working_days_sql(table: str) -> str:
+    return (f"CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN b <= a THEN 0 "
+            f"ELSE (SELECT n FROM {table} WHERE day = b) - (SELECT n FROM {table} WHERE day = a) END")
+
+
+def create_duckdb_functions(con) -> None:  # type: ignore[no-untyped-def]
+    """``gk_working_days(a, b)``: working days after date a up to and including b; NULL outside the calendar."""
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'gk_calendar'").fetchall()[0][0]:
+        return
+    con.execute("CREATE TABLE gk_calendar (day DATE PRIMARY KEY, n INTEGER)")
+    con.executemany("INSERT INTO gk_calendar VALUES (?, ?)", calendar())
+    con.execute(f"CREATE OR REPLACE MACRO gk_working_days(a, b) AS {_working_days_sql('gk_calendar')}")
+
+
+def create_postgres_functions(pg, schema: str = "gongkai_work") -> None:  # type: ignore[no-untyped-def]
+    """The same function in PostgreSQL (schema ``schema``, which the connection's search_path must include)."""
+    days = calendar()
+    table = f"{schema}.calendar_{days[0][0].year}_{days[-1][0].year}"
+    with pg.cursor() as cur:
+        cur.execute("BEGIN")
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (table,))
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {table} (day date PRIMARY KEY, n integer NOT NULL)")
+        cur.execute(f"SELECT count(*) FROM {table}")
+        if cur.fetchone()[0] != len(days):
+            cur.execute(f"TRUNCATE {table}")
+            from psycopg2.extras import execute_values
+
+            execute_values(cur, f"INSERT INTO {table} VALUES %s", days, page_size=5000)
+        cur.execute(f"CREATE OR REPLACE FUNCTION {schema}.gk_working_days(a date, b date) RETURNS integer "
+                    f"LANGUAGE sql STABLE AS $$ SELECT {_working_days_sql(table)} $$")
+        cur.execute("COMMIT")

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from . import derive
 from .errors import SourceError
 from .readers import HEAD_LINES, Grid, read_csv_head, read_json, read_xls, read_xlsx, sniff_format
 from .report import Problem, Report
@@ -99,6 +100,8 @@ class Ingest:
     def _aliases(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for f in self.schema.fields:
+            if f.derived:
+                continue
             cm = self.spec.source.columns.get(f.name)
             for label in [f.name, *([f.title] if f.title else []), *(cm.headers if cm else [])]:
                 out[norm_label(label)] = f.name
@@ -186,7 +189,7 @@ class Ingest:
                                         f"请把该列换算为 {f.unit} 后填写。", file=src.path.name, sheet=src.sheet,
                                         row=top + 1, field=fname, column=lab))
             seen[fname] = ColumnMatch(fname, i, lab or fname, src_unit if src_unit != f.unit else None)
-        missing = [f for f in self.schema.fields if f.name not in seen]
+        missing = [f for f in self.schema.fields if f.name not in seen and not f.derived]
         for i, lab in unknown:
             if self.spec.source.extra_columns == "ignore":
                 continue
@@ -341,7 +344,8 @@ class Ingest:
 
     def create_view(self) -> None:
         """View ``data``: every loaded file's rows with ``_src`` (file index), ``_file``, ``_sheet`` and ``_row``."""
-        fields = ", ".join(f'"{n}"' for n in self.schema.names)
+        derive.register(self.ws.con, self.schema)
+        fields = ", ".join(derive.select_sql(f) for f in self.schema.fields)
         parts = [f"SELECT {i} AS _src, {_sql_str(s.path.name)} AS _file, "
                  f"{_sql_str(s.sheet) if s.sheet else 'NULL::VARCHAR'} AS _sheet, "
                  f"_row, {fields} FROM {s.table}"
@@ -436,6 +440,10 @@ def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str
                 f"lpad(regexp_extract({v}, '{m}', 2), 2, '0') || '-' || lpad(regexp_extract({v}, '{m}', 3), 2, '0') "
                 f"ELSE {v} END")
         return f"CASE WHEN regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN {col} ELSE {slow} END"
+    if f.identifier in ("resident-id", "uscc"):
+        return f"upper({v})"
+    if f.identifier:
+        return v
     if "pattern" in f.constraints:
         return f"CASE WHEN regexp_full_match({col}, {_sql_str(f.constraints['pattern'])}) THEN {col} ELSE {v} END"
     # free text keeps its characters (，（）and full-width digits alike); only the ends are trimmed, and only

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from . import derive
 from .checks import SchemaChecker
 from .errors import ConfigError, SourceError
 from .ingest import Ingest
@@ -172,6 +173,7 @@ class Project:
             with _timed(report, "schema"):
                 _step(progress, "schema checks")
                 checker.run(report)
+                derive.check(ws.con, schema, report)
             report.checks.append(f"table schema {spec.schema_path.name} ({len(schema.fields)} fields)")
             if runner is not None:
                 latest = self.store.latest(spec.id)

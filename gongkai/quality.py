@@ -18,6 +18,7 @@ import duckdb
 
 from . import pii
 from .checks import q
+from .deadlines import create_duckdb_functions, create_postgres_functions
 from .errors import ConfigError, DatabaseError
 from .report import Problem, Report
 from .schema import TableSchema
@@ -98,11 +99,16 @@ class QualityRunner:
             assert self._upload is not None and self._pg_table, "use QualityRunner as a context manager"
             self._upload.result()
             pg, table = self._pg, self._pg_table
+            if _uses_calendar(sql_rules):
+                create_postgres_functions(pg)
+                _pg_fetch(pg, "SELECT set_config('search_path', current_setting('search_path') || ', gongkai_work', false)")
             for e in sql_rules:
                 self._sql_rule(e, report, lambda sql: _pg_fetch(pg, sql), table)
             if gx_rules:
                 self._gx(gx_rules, report, postgres_table=table)
         else:
+            if _uses_calendar(sql_rules):
+                create_duckdb_functions(self.con)
             for e in sql_rules:
                 self._sql_rule(e, report, lambda sql: self.con.execute(sql).fetchall(), self.table)
             if gx_rules:
@@ -233,6 +239,10 @@ class QualityRunner:
             duck.close()
         if failure:
             raise failure[0]
+
+
+def _uses_calendar(rules: list[Expectation]) -> bool:
+    return any("gk_working_days" in str(e.kwargs.get("unexpected_rows_query", "")) for e in rules)
 
 
 def _connect(url: str) -> Any:

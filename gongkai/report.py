@@ -31,6 +31,8 @@ TITLES: dict[str, str] = {
     "unique-error": "取值重复",
     "primary-key": "主键重复",
     "foreign-key": "引用的编码不存在",
+    "identifier-error": "证件号码或代码无效",
+    "parse-warning": "无法识别的文本",
     "total-mismatch": "合计行与明细之和不符",
     "personal-data": "发现未保护的个人信息",
     "quality": "数据质量规则未通过",
@@ -40,6 +42,7 @@ TITLES: dict[str, str] = {
 FRICTIONLESS_TYPES = {
     "required-error": "constraint-error", "enum-error": "constraint-error", "minimum-error": "constraint-error",
     "maximum-error": "constraint-error", "pattern-error": "constraint-error", "length-error": "constraint-error",
+    "identifier-error": "constraint-error",
 }
 
 

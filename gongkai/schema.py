@@ -23,6 +23,8 @@ class Field:
     title: str | None = None
     description: str | None = None
     unit: str | None = None
+    identifier: str | None = None  # a kind of gongkai.identifiers.KINDS, e.g. "uscc"
+    derived_from: dict[str, Any] | None = None  # {"field": ..., "parser": ...}: computed from another field
     constraints: dict[str, Any] = field(default_factory=dict)
     true_values: tuple[str, ...] = ("true", "True", "TRUE", "1", "是")
     false_values: tuple[str, ...] = ("false", "False", "FALSE", "0", "否")
@@ -32,6 +34,7 @@ class Field:
         return cls(
             name=d["name"], type=d.get("type", "string"), format=d.get("format", "default"),
             title=d.get("title"), description=d.get("description"), unit=d.get("unit"),
+            identifier=d.get("identifier"), derived_from=d.get("derivedFrom"),
             constraints=dict(d.get("constraints", {})),
             true_values=tuple(d.get("trueValues", cls.true_values)),
             false_values=tuple(d.get("falseValues", cls.false_values)),
@@ -45,6 +48,10 @@ class Field:
     @property
     def required(self) -> bool:
         return bool(self.constraints.get("required"))
+
+    @property
+    def derived(self) -> bool:
+        return self.derived_from is not None
 
     @property
     def numeric(self) -> bool:
@@ -97,9 +104,36 @@ def check_schema(path: Path, descriptor: dict[str, Any]) -> TableSchema:
         if f.unit is not None and UNITS[f.unit][1] != 1:
             raise ConfigError(f"{where}: publish in the base unit {UNITS[f.unit][0]!r}, not {f.unit!r}",
                               "Sources in 万元 etc. are converted exactly to the base unit; a larger unit would lose digits.")
+        if f.identifier is not None:
+            from .identifiers import KINDS
+
+            if f.identifier not in KINDS:
+                raise ConfigError(f"{where}: unknown identifier {f.identifier!r}", f"Known: {', '.join(KINDS)}")
+            if f.type != "string":
+                raise ConfigError(f"{where}: an identifier field must have type string, not {f.type!r}",
+                                  "Codes keep their leading zeros and check letters only as text.")
+        if f.derived_from is not None:
+            _check_derived(where, f, schema)
     for i, fk in enumerate(schema.foreign_keys):
         resource = fk.get("reference", {}).get("resource", "")
         if resource and not (path.parent / CODES_DIR / f"{resource}.csv").is_file():
             raise ConfigError(f"{path}: key 'foreignKeys[{i}].reference.resource' names {resource!r}, "
                               f"but {path.parent / CODES_DIR / (resource + '.csv')} does not exist")
     return schema
+
+
+def _check_derived(where: str, f: Field, schema: TableSchema) -> None:
+    from .derive import PARSERS
+
+    d = f.derived_from or {}
+    if set(d) != {"field", "parser"}:
+        raise ConfigError(f"{where}: key 'derivedFrom' needs exactly 'field' and 'parser'",
+                          'e.g. "derivedFrom": {"field": "opening_hours", "parser": "opening-hours"}')
+    if d["parser"] not in PARSERS:
+        raise ConfigError(f"{where}: unknown parser {d['parser']!r}", f"Known: {', '.join(PARSERS)}")
+    source = next((g for g in schema.fields if g.name == d["field"]), None)
+    if source is None or source.derived_from is not None:
+        raise ConfigError(f"{where}: 'derivedFrom.field' must name another, non-derived field of the schema")
+    if f.type != PARSERS[d["parser"]].type:
+        raise ConfigError(f"{where}: parser {d['parser']!r} gives a {PARSERS[d['parser']].type}, so the field's type "
+                          f"must be {PARSERS[d['parser']].type!r}")

@@ -192,8 +192,8 @@ FACILITY_KINDS = [
     ("文化", "公共图书馆", "图书馆", "周二至周日 9:00-17:00", 48, "图书借阅、电子阅览、少儿阅读"),
     ("文化", "文化馆", "文化馆", "周二至周日 9:00-12:00 / 14:00-17:30", 39, "艺术培训、展览、群众文艺活动"),
     ("文化", "博物馆", "博物馆", "周二至周日 9:00-17:00（16:30 停止入馆）", 45, "基本陈列、临时展览、讲解"),
-    ("文化", "乡镇综合文化站", "综合文化站", "周一至周五 8:30-17:30", 40, "读书看报、文体活动"),
-    ("体育", "体育馆", "体育馆", "夏季 8:00-12:00 / 14:00-21:00；冬季 9:00-12:00 / 14:00-20:00", 70, "篮球、羽毛球、乒乓球"),
+    ("文化", "乡镇综合文化站", "综合文化站", "周一至周五 8:30-17:30", 45, "读书看报、文体活动"),
+    ("体育", "体育馆", "体育馆", "夏季 8:00-12:00 / 14:00-21:00；冬季 9:00-12:00 / 14:00-20:00", 63, "篮球、羽毛球、乒乓球"),
     ("体育", "全民健身中心", "全民健身中心", "每天 6:30-22:00", 108, "健身、游泳、球类"),
     ("体育", "社区健身广场", "健身广场", "全天开放", 168, "健身路径、广场舞"),
 ]
@@ -353,7 +353,25 @@ def generate(out: Path) -> list[Path]:
     write_csv(student_aid(rng), paths[4], "gbk")
     write_csv(relief(rng), paths[5], "utf-8-sig")
     write_csv(village_counts(roster), paths[6], "utf-8")
-    return paths
+    return paths + _domain_modules(out)
+
+
+def _domain_modules(out: Path) -> list[Path]:
+    """Run every ``gen_*.py`` beside this file: each has ``generate(out) -> list[Path]`` with its own seed."""
+    import importlib.util
+    import sys
+
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))  # so a gen_*.py may `from generate import write_csv, ...`
+    made: list[Path] = []
+    for path in sorted(HERE.glob("gen_*.py")):
+        spec = importlib.util.spec_from_file_location(f"gongkai_samples_{path.stem}", path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        made.extend(module.generate(out))
+    return made
 
 
 if __name__ == "__main__":

@@ -1,0 +1,176 @@
+"""Chinese identifiers and codes as Table Schema field checks: ``"identifier": "<kind>"`` on a string field.
+
+    {"name": "credit_code", "type": "string", "identifier": "uscc"}
+
+Kinds (see ``KINDS``): 居民身份证号 (GB 11643: structure, birth date, address code, MOD 11-2 check character),
+统一社会信用代码 (GB 32100: character set, GB/T 2260 region part, check character), 行政区划代码 (GB/T 2260 against
+the national list in ``gongkai/data/region-codes.csv``: current codes only, or abolished ones too), phone numbers
+(mobile or landline, several separated by 、/；) and hotlines (a phone or a service number such as 12317 or 400).
+
+Each kind is one SQL expression (DuckDB) giving the reason a cell is invalid, or NULL; :func:`reason` is the same
+rule in Python, for tests and for callers without a database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+REGION_CODES = Path(__file__).resolve().parent / "data" / "region-codes.csv"
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_NATIONAL = "100000"  # central-government registrations carry no province code
+MOBILE = r"(\+86|0086)?-?1[3-9][0-9]{9}"
+LANDLINE = r"(\(0[0-9]{2,3}\)|0[0-9]{2,3}-?)[2-9][0-9]{6,7}((-|转)[0-9]{1,6})?"
+SERVICE = r"1[0-9]{4}|[48]00-?[0-9]{3}-?[0-9]{4}|9[56][0-9]{3,6}"
+PHONE_SEPARATORS = "[、，,；;/]"
+
+
+@dataclass(frozen=True)
+class Kind:
+    title: str
+    hint: str
+
+
+KINDS: dict[str, Kind] = {
+    "resident-id": Kind("居民身份证号", "18位：6位地址码、8位出生日期、3位顺序码和1位校验码（数字或大写X）；请对照证件核对。"),
+    "uscc": Kind("统一社会信用代码", "18位，由数字和大写字母组成（不含 I、O、S、V、Z），第3–8位为行政区划代码，最后一位为校验码；"
+                 "请对照营业执照或登记证书核对。"),
+    "region-code": Kind("行政区划代码", "填写现行的6位行政区划代码（GB/T 2260，见 gongkai/data/region-codes.csv）；"
+                        "已撤销的代码请改为现行代码。"),
+    "region-code-historical": Kind("行政区划代码", "填写6位行政区划代码（GB/T 2260，现行或已撤销，见 gongkai/data/region-codes.csv）。"),
+    "phone": Kind("电话号码", "手机号填写11位（如 13512345678），固定电话填写区号-号码（如 0871-65123456）；多个号码用“、”分隔。"),
+    "hotline": Kind("服务电话", "填写固定电话（区号-号码）、手机号，或 12317、12345、400-xxx-xxxx 这样的服务号码；多个号码用“、”分隔。"),
+}
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    valid_to: str  # last year in use; empty while current
+
+
+@cache
+def regions() -> dict[str, Region]:
+    """The GB/T 2260 list shipped with gongkai, by code."""
+    with open(REGION_CODES, encoding="utf-8", newline="") as f:
+        return {r["code"]: Region(r["code"], r["name"], r["valid_to"]) for r in csv.DictReader(f)}
+
+
+# -- Python rules -------------------------------------------------------------------------------------------------
+
+def id_check_char(first17: str) -> str:
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def reason(kind: str, value: str, today: dt.date | None = None) -> str | None:
+    """Why ``value`` is not a valid ``kind``, or None when it is."""
+    v = value.strip()
+    match kind:
+        case "resident-id":
+            if not re.fullmatch(r"[0-9]{17}[0-9X]", v):
+                return "15位旧号码，应换成18位号码" if re.fullmatch(r"[0-9]{15}", v) else "应为18位，前17位为数字，最后一位为数字或X"
+            if v[:6] not in regions():
+                return f"前6位地址码 {v[:6]} 不是行政区划代码"
+            try:
+                born = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+            except ValueError:
+                return f"出生日期 {v[6:14]} 不存在"
+            if not dt.date(1900, 1, 1) <= born <= (today or dt.date.today()):
+                return f"出生日期 {v[6:14]} 不合理"
+            expected = id_check_char(v[:17])
+            return None if v[17] == expected else f"校验码应为 {expected}"
+        case "uscc":
+            if len(v) != 18:
+                return f"应为18位，实有{len(v)}位"
+            bad = sorted({c for c in v if c not in USCC_CHARS})
+            if bad:
+                return f"含有不允许的字符 {''.join(bad)}（只允许数字和除 I、O、S、V、Z 以外的大写字母）"
+            if v[2:8] != USCC_NATIONAL and v[2:8] not in regions():
+                return f"第3–8位 {v[2:8]} 不是行政区划代码"
+            expected = uscc_check_char(v[:17])
+            return None if v[17] == expected else f"校验码应为 {expected}"
+        case "region-code" | "region-code-historical":
+            region = regions().get(v)
+            if region is None:
+                return "不是行政区划代码" if re.fullmatch(r"[0-9]{6}", v) else "应为6位数字"
+            if kind == "region-code" and region.valid_to:
+                return f"是已撤销的代码（{region.name}，{region.valid_to}年起不再使用）"
+            return None
+        case "phone" | "hotline":
+            allowed = f"{MOBILE}|{LANDLINE}" + (f"|{SERVICE}" if kind == "hotline" else "")
+            for part in re.split(PHONE_SEPARATORS, v):
+                number = re.sub(r"[\s]", "", part)
+                if not re.fullmatch(allowed, number):
+                    return f"「{part.strip()}」不是有效的{'服务电话' if kind == 'hotline' else '电话号码'}"
+            return None
+    raise ValueError(f"unknown identifier kind {kind!r}")
+
+
+# -- SQL rules (DuckDB) -------------------------------------------------------------------------------------------
+
+def create_sql(con) -> None:  # type: ignore[no-untyped-def]
+    """Table ``gk_regions`` and the macros behind :func:`reason_sql`, once per connection."""
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'gk_regions'").fetchall()[0][0]:
+        return
+    con.execute(f"CREATE TABLE gk_regions AS SELECT code, name, valid_to FROM read_csv('{REGION_CODES}', all_varchar=true)")
+    w_id = list(ID_WEIGHTS)
+    w_uscc = list(USCC_WEIGHTS)
+    con.execute(f"""
+        CREATE OR REPLACE MACRO gk_id_check(v) AS substr('{ID_CHECK}',
+            CAST(list_sum(list_transform(range(17), lambda i: CAST(substr(v, i + 1, 1) AS INTEGER) * {w_id}[i + 1])) % 11
+                 AS INTEGER) + 1, 1);
+        CREATE OR REPLACE MACRO gk_uscc_check(v) AS substr('{USCC_CHARS}', CAST((31 - list_sum(list_transform(range(17),
+            lambda i: (instr('{USCC_CHARS}', substr(v, i + 1, 1)) - 1) * {w_uscc}[i + 1])) % 31) % 31 AS INTEGER) + 1, 1);
+        CREATE OR REPLACE MACRO gk_region_name(v) AS (SELECT max(name) FROM gk_regions r WHERE r.code = v);
+        CREATE OR REPLACE MACRO gk_region_end(v) AS (SELECT max(coalesce(valid_to, '')) FROM gk_regions r WHERE r.code = v);
+    """)
+
+
+def reason_sql(kind: str, col: str) -> str:
+    """SQL giving the reason the text cell ``col`` is not a valid ``kind`` (NULL when valid or NULL)."""
+    v = f"trim({col})"
+    match kind:
+        case "resident-id":
+            born = f"try_strptime(substr({v}, 7, 8), '%Y%m%d')"
+            return (f"CASE WHEN NOT regexp_full_match({v}, '[0-9]{{17}}[0-9X]') THEN "
+                    f"CASE WHEN regexp_full_match({v}, '[0-9]{{15}}') THEN '15位旧号码，应换成18位号码' "
+                    f"ELSE '应为18位，前17位为数字，最后一位为数字或X' END "
+                    f"WHEN gk_region_name(substr({v}, 1, 6)) IS NULL THEN '前6位地址码 ' || substr({v}, 1, 6) || ' 不是行政区划代码' "
+                    f"WHEN {born} IS NULL THEN '出生日期 ' || substr({v}, 7, 8) || ' 不存在' "
+                    f"WHEN {born} < DATE '1900-01-01' OR {born} > current_date THEN '出生日期 ' || substr({v}, 7, 8) || ' 不合理' "
+                    f"WHEN substr({v}, 18, 1) <> gk_id_check({v}) THEN '校验码应为 ' || gk_id_check({v}) END")
+        case "uscc":
+            bad = f"regexp_replace({v}, '[{USCC_CHARS}]', '', 'g')"
+            return (f"CASE WHEN length({v}) <> 18 THEN '应为18位，实有' || length({v}) || '位' "
+                    f"WHEN {bad} <> '' THEN '含有不允许的字符 ' || array_to_string(list_sort(list_distinct(string_split({bad}, ''))), '') "
+                    f"|| '（只允许数字和除 I、O、S、V、Z 以外的大写字母）' "
+                    f"WHEN substr({v}, 3, 6) <> '{USCC_NATIONAL}' AND gk_region_name(substr({v}, 3, 6)) IS NULL "
+                    f"THEN '第3–8位 ' || substr({v}, 3, 6) || ' 不是行政区划代码' "
+                    f"WHEN substr({v}, 18, 1) <> gk_uscc_check({v}) THEN '校验码应为 ' || gk_uscc_check({v}) END")
+        case "region-code" | "region-code-historical":
+            known = (f"CASE WHEN gk_region_name({v}) IS NULL THEN CASE WHEN regexp_full_match({v}, '[0-9]{{6}}') "
+                     f"THEN '不是行政区划代码' ELSE '应为6位数字' END ")
+            if kind == "region-code":
+                known += (f"WHEN gk_region_end({v}) <> '' THEN '是已撤销的代码（' || gk_region_name({v}) || '，' "
+                          f"|| gk_region_end({v}) || '年起不再使用）' ")
+            return known + "END"
+        case "phone" | "hotline":
+            allowed = f"{MOBILE}|{LANDLINE}" + (f"|{SERVICE}" if kind == "hotline" else "")
+            word = "服务电话" if kind == "hotline" else "电话号码"
+            bad = (f"list_filter(string_split_regex({v}, '{PHONE_SEPARATORS}'), "
+                   f"lambda p: NOT regexp_full_match(regexp_replace(p, '\\s', '', 'g'), '{allowed}'))")
+            return f"CASE WHEN len({bad}) > 0 THEN '「' || trim({bad}[1]) || '」不是有效的{word}' END"
+    raise ValueError(f"unknown identifier kind {kind!r}")

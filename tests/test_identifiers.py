@@ -1,0 +1,182 @@
+"""Identifier and code checks (居民身份证号, 统一社会信用代码, 行政区划代码, phones): Python and SQL rules agree on
+known valid and invalid values, and a schema field with ``identifier`` rejects bad cells with the reason."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gongkai import identifiers
+from gongkai.errors import ConfigError
+from gongkai.identifiers import id_check_char, reason, uscc_check_char
+from gongkai.pipeline import Project
+from gongkai.schema import check_schema
+
+from .conftest import REPO, problems
+
+# (kind, value, expected reason fragment or None when valid)
+CASES = [
+    ("resident-id", "11010519491231002X", None),  # GB 11643's own example
+    ("resident-id", "11010519491231002x", "最后一位"),  # lower-case x: normalised upstream, raw here
+    ("resident-id", "110105194912310021", "校验码应为 X"),
+    ("resident-id", "532122199003070012", None if id_check_char("53212219900307001") == "2" else "校验码"),
+    ("resident-id", "532122199002300018", "出生日期 19900230 不存在"),
+    ("resident-id", "999999199001010010", "地址码 999999"),
+    ("resident-id", "110105491231002", "15位旧号码"),
+    ("resident-id", "1101051949123100", "应为18位"),
+    ("resident-id", (f := "110105" + (dt.date.today() + dt.timedelta(days=400)).strftime("%Y%m%d") + "001")
+     + id_check_char(f), "不合理"),
+    ("uscc", "91350100M000100Y43", None),  # GB 32100's example
+    ("uscc", "91110000600037341L", None),
+    ("uscc", "11100000000013127D", None),  # a central ministry: region part 100000
+    ("uscc", "91330106MA27XK8E2A", "校验码应为 D"),
+    ("uscc", "91350100M000100Y4", "应为18位"),
+    ("uscc", "91350100M0001O0Y43", "不允许的字符 O"),
+    ("uscc", "91999900M000100Y43", "第3–8位 999900"),
+    ("region-code", "530102", None),
+    ("region-code", "441900", None),  # 东莞市: a prefecture with no counties, not a digit-range rule
+    ("region-code", "530121", "已撤销"),  # 呈贡县, 2011
+    ("region-code", "532122", "已撤销"),  # 鲁甸县 moved to 530621
+    ("region-code", "539999", "不是行政区划代码"),
+    ("region-code", "53010", "应为6位数字"),
+    ("region-code-historical", "530121", None),
+    ("region-code-historical", "539999", "不是行政区划代码"),
+    ("phone", "13512345678", None),
+    ("phone", "+86 135 1234 5678", None),
+    ("phone", "0871-65123456", None),
+    ("phone", "(0871)65123456", None),
+    ("phone", "010-62345678转8001", None),
+    ("phone", "0871-65123456、13512345678", None),
+    ("phone", "12345678901", "不是有效的电话号码"),
+    ("phone", "0871-6512", "不是有效的电话号码"),
+    ("phone", "12317", "不是有效的电话号码"),
+    ("hotline", "12317", None),
+    ("hotline", "400-810-1234", None),
+    ("hotline", "95588", None),
+    ("hotline", "0887-8223456", None),
+    ("hotline", "1231", "不是有效的服务电话"),
+]
+
+
+def _sql_reason(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> str | None:
+    return con.execute(f"SELECT {identifiers.reason_sql(kind, 'v')} FROM (SELECT ? AS v)", [value]).fetchall()[0][0]
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    c = duckdb.connect()
+    identifiers.create_sql(c)
+    return c
+
+
+@pytest.mark.parametrize(("kind", "value", "expected"), CASES)
+def test_known_values(con: duckdb.DuckDBPyConnection, kind: str, value: str, expected: str | None) -> None:
+    got = reason(kind, value)
+    if expected is None:
+        assert got is None, f"{value} should be a valid {kind}: {got}"
+    else:
+        assert got is not None and expected in got, (value, got)
+    assert _sql_reason(con, kind, value) == got  # the SQL rule says exactly the same
+
+
+def _resident_id(region: str, born: dt.date, seq: int) -> str:
+    first = f"{region}{born:%Y%m%d}{seq:03d}"
+    return first + id_check_char(first)
+
+
+REGIONS = ["110105", "530102", "533422", "530121", "441900"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(region=st.sampled_from(REGIONS), born=st.dates(dt.date(1920, 1, 1), dt.date(2020, 12, 31)),
+       seq=st.integers(0, 999), pos=st.integers(0, 16), digit=st.integers(1, 9))
+def test_any_valid_id_passes_and_any_single_digit_change_fails(con: duckdb.DuckDBPyConnection, region: str,
+                                                                born: dt.date, seq: int, pos: int, digit: int) -> None:
+    good = _resident_id(region, born, seq)
+    assert reason("resident-id", good) is None and _sql_reason(con, "resident-id", good) is None
+    bad = good[:pos] + str((int(good[pos]) + digit) % 10) + good[pos + 1:]
+    assert reason("resident-id", bad) is not None  # MOD 11-2 catches every single-digit error
+    assert _sql_reason(con, "resident-id", bad) == reason("resident-id", bad)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.text(identifiers.USCC_CHARS, min_size=8, max_size=8), kind=st.sampled_from(["91", "12", "52", "93"]),
+       region=st.sampled_from(["530102", "110000", "100000"]), pos=st.integers(0, 16))
+def test_uscc_check_character(con: duckdb.DuckDBPyConnection, body: str, kind: str, region: str, pos: int) -> None:
+    first = kind + region + body + "1"
+    good = first + uscc_check_char(first)
+    assert reason("uscc", good) is None and _sql_reason(con, "uscc", good) is None
+    chars = identifiers.USCC_CHARS
+    swapped = good[:pos] + chars[(chars.index(good[pos]) + 1) % 31] + good[pos + 1:]
+    assert _sql_reason(con, "uscc", swapped) == reason("uscc", swapped) is not None
+
+
+def test_region_code_list_is_national_with_history() -> None:
+    with open(identifiers.REGION_CODES, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    by_code = {r["code"]: r for r in rows}
+    provinces = [r for r in rows if r["level"] == "province" and not r["valid_to"]]
+    assert len(provinces) == 34  # 23 provinces, 5 autonomous regions, 4 municipalities, 2 SARs
+    assert by_code["530121"]["valid_to"] == "2011" and by_code["530114"]["name"] == "呈贡区"
+    assert by_code["530102"]["parent"] == "530100" and by_code["530100"]["parent"] == "530000"
+    assert 3000 < sum(1 for r in rows if not r["valid_to"]) < 4000
+    # the foreign-key code list is the current part of the same list
+    with open(REPO / "schemas" / "codes" / "region-codes.csv", encoding="utf-8") as f:
+        fk = {r["code"] for r in csv.DictReader(f)}
+    assert fk == {r["code"] for r in rows if not r["valid_to"]}
+
+
+def test_region_code_list_rebuilds_from_its_source(tmp_path: Path) -> None:
+    pytest.importorskip("stdnum")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_region_codes", REPO / "gongkai" / "data" / "build_region_codes.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    import stdnum
+
+    rows = mod.parse((Path(stdnum.__file__).parent / "cn" / "loc.dat").read_text(encoding="utf-8"))
+    with open(identifiers.REGION_CODES, encoding="utf-8") as f:
+        assert [r["code"] for r in rows] == [r["code"] for r in csv.DictReader(f)]
+
+
+def _schema(tmp_path: Path, **field: object) -> Path:
+    d = {"fields": [{"name": "code", "type": "string", **field}]}
+    p = tmp_path / "x.schema.json"
+    p.write_text(json.dumps(d), encoding="utf-8")
+    return p
+
+
+def test_schema_rejects_unknown_identifier_and_non_string(tmp_path: Path) -> None:
+    p = _schema(tmp_path, identifier="passport")
+    with pytest.raises(ConfigError, match="unknown identifier 'passport'"):
+        check_schema(p, json.loads(p.read_text()))
+    p = _schema(tmp_path, identifier="uscc", type="integer")
+    with pytest.raises(ConfigError, match="must have type string"):
+        check_schema(p, json.loads(p.read_text()))
+
+
+def test_bad_identifiers_in_a_source_are_rejected_with_row_and_reason(project: Project, tmp_path: Path) -> None:
+    """The facilities directory declares region-code and hotline fields."""
+    src = next((REPO / "datasets" / "samples" / "culture-sports-facilities").glob("*.csv"))
+    lines = src.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:6]]
+    rows[1][header.index("行政区划代码")] = "530121"  # abolished in 2011
+    rows[2][header.index("联系电话")] = "0871-6512"  # too short
+    rows[3][header.index("联系电话")] = "１２３１７"  # full-width service number: fine after normalisation
+    bad = tmp_path / "facilities.csv"
+    bad.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    outcome = project.validate("culture-sports-facilities", sources=[bad])
+    found = {(p.row, p.field): p.message for p in problems(outcome, "identifier-error")}
+    assert set(found) == {(3, "region_code"), (4, "phone")}
+    assert "已撤销" in found[3, "region_code"] and "呈贡县" in found[3, "region_code"]
+    assert not outcome.ok
