@@ -145,7 +145,11 @@ def test_region_code_list_rebuilds_from_its_source(tmp_path: Path) -> None:
 
     rows = mod.parse((Path(stdnum.__file__).parent / "cn" / "loc.dat").read_text(encoding="utf-8"))
     with open(identifiers.REGION_CODES, encoding="utf-8") as f:
-        assert [r["code"] for r in rows] == [r["code"] for r in csv.DictReader(f)]
+        committed = list(csv.DictReader(f))
+    if stdnum.__version__ == "2.2":  # the version the shipped list was built from
+        assert rows == committed
+    else:  # a later python-stdnum only adds codes and end years
+        assert {r["code"] for r in committed} <= {r["code"] for r in rows}
 
 
 def _schema(tmp_path: Path, **field: object) -> Path:
