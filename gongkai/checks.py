@@ -210,9 +210,12 @@ class SchemaChecker:
             target, where_name = "data", "本表"
         cond = " AND ".join(f"r.{q(rf)} = d.{q(f)}" for f, rf in zip(fields, ref_fields, strict=True))
         notnull = " AND ".join(f"d.{q(f)} IS NOT NULL" for f in fields)
+        flds = [self.schema.get(f) for f in fields]
+        for f in flds:  # a code that fails its identifier check is reported once, there
+            if f.identifier:
+                notnull += f" AND ({reason_sql(f.identifier, 'd.' + q(f.name))}) IS NULL"
         shown = " || ' / ' || ".join(f"d.{q(f)}" for f in fields)
         sub = f"(SELECT d.* FROM data d ANTI JOIN {target} r ON {cond} WHERE {notnull})"
-        flds = [self.schema.get(f) for f in fields]
         return Check("'foreign-key'", flds[0] if len(flds) == 1 else None, "true",
                      f"'「' || {shown.replace('d.', '')} || '」在{where_name}的 {'、'.join(ref_fields)} 中找不到'",
                      {"foreign-key": f"请填写{where_name}中存在的编码"

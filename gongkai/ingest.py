@@ -31,7 +31,8 @@ from .workspace import Workspace
 FULLWIDTH = "０１２３４５６７８９　．，－＋％：／（）"
 HALFWIDTH = "0123456789 .,-+%:/()"
 SPACES = " \t\r\n\u3000\u00a0"
-_UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[]?(?:单位[:：]?)?(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + r")[)\]]?$")
+_UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[]?(?:单位[:：]?)?(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True))
+                      + r")(?P<per>/[^()\[\]/]{1,8})?[)\]]?$")  # 保障标准(元/人·月): a rate, in 元
 _SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")")
 BATCH_ROWS = 50_000
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-sha256")
@@ -132,8 +133,8 @@ class Ingest:
             return None
         for candidate in dict.fromkeys([label, *label.split("/")[::-1]]):  # full label, then its parts
             base, unit = split_unit(candidate)
-            if candidate in self.aliases:
-                return self.aliases[candidate], None
+            if candidate in self.aliases:  # an exact alias still names its unit: 保障标准(元/人·月) is in 元
+                return self.aliases[candidate], unit
             if base in self.aliases:
                 return self.aliases[base], unit
         return None

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from . import pii
+from . import identifiers, pii
 from .checks import q
 from .report import Problem, Report
 from .spec import DatasetSpec
@@ -127,10 +127,16 @@ def scan(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, report: Report, sour
     published = [r for r in con.execute("DESCRIBE protected").fetchall() if r[0] not in ("_src", "_file", "_sheet", "_row")]
     found: Counter[str] = Counter()
     parts = []
+    credit_codes = {f["name"] for f in spec.schema["fields"] if f.get("identifier") == "uscc"}
+    if credit_codes:
+        identifiers.create_sql(con)
     for name, typ, *_ in published:
         if str(typ) == "VARCHAR":
             col = pii.scan_sql(q(name))
             maybe = f"regexp_matches({col}, '{pii.PREFILTER}')"
+            if name in credit_codes:  # a valid credit code is no bank card, unless it also reads as an ID number
+                maybe += (f" AND NOT (coalesce(({identifiers.reason_sql('uscc', q(name))}) IS NULL, false) "
+                          f"AND NOT coalesce(gk_id18(trim({q(name)})), false))")
         elif str(typ) in ("BIGINT", "INTEGER", "HUGEINT"):
             col, maybe = f"CAST({q(name)} AS VARCHAR)", f"abs({q(name)}) >= 10000000000"
         elif str(typ) == "DOUBLE":  # a phone or ID typed into a number column is a whole number of 11+ digits

@@ -172,9 +172,11 @@ def _datapackage(spec: DatasetSpec, version: str, schema: dict[str, Any], out: P
     for f in data_files:
         fmt = f.rsplit(".", 1)[1]
         name = spec.id if fmt == "csv" else f"{spec.id}-{fmt}"
-        extra: dict[str, Any] = {"schema": schema} if fmt in ("csv", "json") else {}
+        extra: dict[str, Any] = {"schema": schema} if fmt in ("csv", "json", "xlsx") else {}
         if fmt == "csv":
             extra.update(encoding="utf-8", dialect={"delimiter": ",", "header": True})
+        if fmt == "xlsx":  # row 1 holds the Chinese titles for people, row 2 the field names
+            extra.update(dialect={"headerRows": [2]})
         resources.append(res(name, f, fmt, **extra))
     for c in code_lists:
         header = (out / f"{c}.csv").read_text(encoding="utf-8").split("\n", 1)[0].strip().split(",")

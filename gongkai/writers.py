@@ -73,7 +73,7 @@ def write_xlsx(con: duckdb.DuckDBPyConnection, table: str, path: Path, titles: d
                     cell.data_type = "s"  # stored as text: never evaluated as a formula
                     cells.append(cell)
                 else:
-                    cells.append(v)
+                    cells.append("" if v is None else v)  # a blank cell, not a short row
             ws.append(cells)
     wb.properties.creator = "gongkai"
     wb.save(path)

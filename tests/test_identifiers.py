@@ -184,3 +184,55 @@ def test_bad_identifiers_in_a_source_are_rejected_with_row_and_reason(project: P
     assert set(found) == {(3, "region_code"), (4, "phone")}
     assert "已撤销" in found[3, "region_code"] and "呈贡县" in found[3, "region_code"]
     assert not outcome.ok
+
+
+def _digit_uscc_passing_luhn() -> str:
+    """An all-digit credit code (common for 12… 事业单位) that a bank-card check would also accept."""
+    from gongkai.pii import luhn_valid
+
+    for n in range(10**8, 10**8 + 100_000):
+        first = f"12530102{n:09d}"
+        code = first + uscc_check_char(first)
+        if code.isdigit() and luhn_valid(code) and reason("resident-id", code) is not None:
+            return code
+    raise AssertionError("none found")
+
+
+def test_scanner_accepts_a_valid_credit_code_but_not_an_id_number_in_its_column(project: Project, tmp_path: Path) -> None:
+    src = REPO / "datasets" / "samples" / "private-schools" / "民办学校名录.csv"
+    lines = src.read_text(encoding="gbk").splitlines()
+    header = lines[0].split(",")
+    col = header.index("统一社会信用代码")
+    rows = [line.split(",") for line in lines[1:4]]
+    rows[0][col] = _digit_uscc_passing_luhn()
+    path = tmp_path / "schools.csv"
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    outcome = project.validate("private-schools", sources=[path])
+    assert not problems(outcome, "personal-data"), problems(outcome, "personal-data")
+    # a natural person's ID number typed into the credit-code column is still refused
+    person = _resident_id("530102", dt.date(1985, 6, 1), 17)
+    rows[1][col] = person
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    outcome = project.validate("private-schools", sources=[path])
+    assert [(p.row, p.field) for p in problems(outcome, "personal-data")] == [(3, "uscc")]
+    assert person not in json.dumps([p.to_dict() for p in outcome.report.problems], ensure_ascii=False)
+
+
+def test_a_bad_code_with_a_foreign_key_is_reported_once(tmp_path: Path) -> None:
+    import shutil
+
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "schemas" / "codes").mkdir(parents=True)
+    shutil.copy(REPO / "schemas" / "codes" / "region-codes.csv", tmp_path / "schemas" / "codes")
+    (tmp_path / "schemas" / "t.schema.json").write_text(json.dumps({
+        "fields": [{"name": "id", "type": "string"},
+                   {"name": "region", "title": "地区代码", "type": "string", "identifier": "region-code"}],
+        "primaryKey": ["id"],
+        "foreignKeys": [{"fields": "region", "reference": {"resource": "region-codes", "fields": "code"}}]}))
+    (tmp_path / "t.csv").write_text("id,地区代码\na,530102\nb,530121\nc,53010X\n", encoding="utf-8")
+    (tmp_path / "datasets" / "tt1.dataset.yaml").write_text(
+        "id: tt1\ntitle: {zh: 测试, en: Test}\ndescription: {zh: 测试, en: Test}\ndomain: budget\n"
+        "publisher: {name: 省财政厅}\ndisclosure: 主动公开\nlegal_basis: [测试]\nupdate_frequency: yearly\n"
+        "schema: ../schemas/t.schema.json\nsource: {path: ../t.csv}\n", encoding="utf-8")
+    outcome = Project(tmp_path, store=tmp_path / "store").validate("tt1")
+    assert [(p.row, p.type) for p in outcome.report.problems] == [(3, "identifier-error"), (4, "identifier-error")]
