@@ -107,7 +107,7 @@ def create_duckdb_functions(con) -> None:  # type: ignore[no-untyped-def]
     con.execute(f"CREATE OR REPLACE MACRO gk_working_days(a, b) AS {_working_days_sql('gk_calendar')}")
 
 
-def create_postgres_functions(pg, schema: str = "gongkai_work") -> None:  # type: ignore[no-untyped-def]
+def create_postgres_functions(pg, schema: str = "gongkai_ref") -> None:  # type: ignore[no-untyped-def]
     """The same function in PostgreSQL (schema ``schema``, which the connection's search_path must include)."""
     days = calendar()
     table = f"{schema}.calendar_{days[0][0].year}_{days[-1][0].year}"

@@ -101,7 +101,7 @@ class QualityRunner:
             pg, table = self._pg, self._pg_table
             if _uses_calendar(sql_rules):
                 create_postgres_functions(pg)
-                _pg_fetch(pg, "SELECT set_config('search_path', current_setting('search_path') || ', gongkai_work', false)")
+                _pg_fetch(pg, "SELECT set_config('search_path', current_setting('search_path') || ', gongkai_ref', false)")
             for e in sql_rules:
                 self._sql_rule(e, report, lambda sql: _pg_fetch(pg, sql), table)
             if gx_rules:

@@ -39,9 +39,9 @@ def test_postgres_matches_python() -> None:
         create_postgres_functions(pg)  # idempotent
         with pg.cursor() as cur:
             for a, b in PAIRS:
-                cur.execute("SELECT gongkai_work.gk_working_days(%s, %s)", (a, b))
+                cur.execute("SELECT gongkai_ref.gk_working_days(%s, %s)", (a, b))
                 assert cur.fetchone()[0] == working_days_between(a, b)
-            cur.execute("SELECT gongkai_work.gk_working_days('2026-12-20', '2027-01-10')")
+            cur.execute("SELECT gongkai_ref.gk_working_days('2026-12-20', '2027-01-10')")
             assert cur.fetchone()[0] is None
     finally:
         pg.close()
