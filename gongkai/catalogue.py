@@ -36,7 +36,8 @@ def _rules(field: dict[str, Any], spec: DatasetSpec) -> str:
         out.append(f"由 {field['derivedFrom']['field']} 解析")
     rule = spec.privacy.fields.get(field["name"])
     if rule:
-        out.append(PRIVACY[rule])
+        only = spec.privacy.only_if.get(field["name"], {})
+        out.append(PRIVACY[rule] + "".join(f"（仅当 {f} 为 {'、'.join(v)}）" for f, v in only.items()))
     if spec.privacy.suppress and field["name"] in spec.privacy.suppress.fields:
         out.append(f"小于 {spec.privacy.suppress.threshold} 的计数不公开")
     return "；".join(out)

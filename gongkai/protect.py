@@ -56,6 +56,15 @@ def rule_sql(rule: str, col: str) -> str:
     raise ValueError(rule)
 
 
+def condition_sql(spec: DatasetSpec, name: str, prefix: str = "") -> str:
+    """SQL true in the rows where field ``name``'s privacy rule applies (every row unless ``only_if`` says)."""
+    condition = spec.privacy.only_if.get(name)
+    if not condition:
+        return "true"
+    return " AND ".join(f"coalesce({prefix}{q(f)} IN ({', '.join(lit(v) for v in values)}), false)"
+                        for f, values in condition.items())
+
+
 def protect(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, source: str = "typed") -> Protection:
     """Create table ``protected`` (with ``_src``/``_row``) from ``source``, and ``final`` ordered by key."""
     result = Protection()
@@ -66,8 +75,9 @@ def protect(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, source: str = "ty
             result.dropped_fields.append(name)
             result.counts[name] = {"drop": _count(con, f"SELECT count({q(name)}) FROM {source}")}
         elif rule:
-            cols.append(f"{rule_sql(rule, q(name))} AS {q(name)}")
-            result.counts[name] = {rule: _count(con, f"SELECT count({q(name)}) FROM {source}")}
+            when = condition_sql(spec, name)
+            cols.append(f"CASE WHEN {when} THEN {rule_sql(rule, q(name))} ELSE {q(name)} END AS {q(name)}")
+            result.counts[name] = {rule: _count(con, f"SELECT count({q(name)}) FROM {source} WHERE {when}")}
         else:
             cols.append(q(name))
     select = f"SELECT _src, _file, _sheet, _row, {', '.join(cols)} FROM {source}"
@@ -169,7 +179,8 @@ def _names_elsewhere(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, report: 
         for col in text_cols:
             rows = con.execute(
                 f"SELECT p._file, p._sheet, p._row, s.{q(n)} FROM protected p JOIN {source} s USING (_src, _row) "
-                f"WHERE length(s.{q(n)}) >= 2 AND contains(p.{q(col)}, s.{q(n)})").fetchall()
+                f"WHERE length(s.{q(n)}) >= 2 AND contains(p.{q(col)}, s.{q(n)}) "
+                f"AND {condition_sql(spec, n, 's.')}").fetchall()
             for file, sheet, row, name in rows:
                 found["name"] += 1
                 report.add(Problem("personal-data", f"列「{col}」中出现了未脱敏的姓名「{pii.mask('name', name)}」",

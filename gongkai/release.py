@@ -46,7 +46,8 @@ def published_schema(spec: DatasetSpec, protection: Protection) -> dict[str, Any
             f["type"] = "string"
             f.pop("format", None)
             f["constraints"] = {k: v for k, v in f.get("constraints", {}).items() if k == "required"}
-            f["description"] = (f.get("description", "") + f"（已按规则 {rule} 处理后公开）").lstrip()
+            only = "".join(f"，仅限 {k} 为 {'、'.join(v)} 的行" for k, v in spec.privacy.only_if.get(f["name"], {}).items())
+            f["description"] = (f.get("description", "") + f"（已按规则 {rule} 处理后公开{only}）").lstrip()
         if protection.suppression and f["name"] in protection.suppression["fields_suppressed"]:
             f.get("constraints", {}).pop("required", None)  # a suppressed cell is published empty
             f["description"] = (f.get("description", "") +

@@ -208,15 +208,23 @@ def test_licensing_validity_in_order(project: Project, tmp_path: Path, licensing
     assert errors(check(project, LIC, tmp_path, licensing, edit)) == {("validity-in-order", 13)}
 
 
-def test_licensing_natural_person_must_be_masked(project: Project, tmp_path: Path, licensing: Rows) -> None:
+def test_licensing_natural_person_is_masked_and_companies_are_not(project: Project, tmp_path: Path,
+                                                                    licensing: Rows) -> None:
+    """privacy.only_if: a person's name is masked, a company's name in the same column is published whole."""
     i = first(licensing, lambda r: r["行政相对人类别"] == "自然人")
-
-    def edit(rows: Rows) -> None:
-        rows[i]["行政相对人名称"] = "李建国"
-
-    outcome = check(project, LIC, tmp_path, licensing, edit)
-    assert errors(outcome) == {("natural-person-masked", line(licensing, i))}
-    assert not any("李建国" in (p.message + (p.value or "")) for p in outcome.report.problems)
+    k = first(licensing, lambda r: r["行政相对人类别"] == "法人")
+    rows = [dict(r) for r in licensing]
+    rows[i]["行政相对人名称"] = "李建国"
+    outcome = project.release(LIC, [write_rows(tmp_path, rows)])
+    assert outcome.status == "released", [p.message for p in outcome.report.problems][:5]
+    assert outcome.path is not None
+    with (outcome.path / "data.csv").open(encoding="utf-8") as f:
+        names = [r["party_name"] for r in csv.DictReader(f)]
+    assert "李**" in names and rows[k]["行政相对人名称"] in names
+    for path in outcome.path.iterdir():
+        assert "李建国".encode() not in path.read_bytes(), path.name
+    assert outcome.report.protection["counts"]["party_name"]["mask-name"] == sum(
+        1 for r in rows if r["行政相对人类别"] == "自然人")
 
 
 def test_licensing_natural_person_has_no_code(project: Project, tmp_path: Path, licensing: Rows) -> None:
@@ -359,13 +367,14 @@ def test_penalties_fine_not_negative(project: Project, tmp_path: Path, penalties
     assert errors(check(project, PEN, tmp_path, penalties, edit)) == {("minimum-error", line(penalties, i))}
 
 
-def test_penalties_natural_person_must_be_masked(project: Project, tmp_path: Path, penalties: Rows) -> None:
+def test_penalties_natural_person_is_masked(project: Project, tmp_path: Path, penalties: Rows) -> None:
     i = first(penalties, lambda r: r["行政相对人类别"] == "自然人")
-
-    def edit(rows: Rows) -> None:
-        rows[i]["行政相对人名称"] = "王芳"
-
-    assert errors(check(project, PEN, tmp_path, penalties, edit)) == {("natural-person-masked", line(penalties, i))}
+    rows = [dict(r) for r in penalties]
+    rows[i]["行政相对人名称"] = "王芳"
+    rows[i]["违法事实"] = "当事人王芳未取得许可从事经营"  # the full name elsewhere in the row is refused
+    outcome = project.validate(PEN, [write_rows(tmp_path, rows)])
+    assert errors(outcome) == {("personal-data", line(penalties, i))}
+    assert not any("王芳" in (p.message + (p.value or "")) for p in outcome.report.problems)
 
 
 def test_penalties_published_in_yuan_without_personal_data(project: Project, penalties: Rows) -> None:

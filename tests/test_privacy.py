@@ -250,3 +250,24 @@ def test_small_cells_suppressed_with_secondary(project: Project) -> None:
     assert s["secondary"]["households"] > 0
     schema = json.loads((o.path / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["schema"]
     assert "隐去" in next(f for f in schema["fields"] if f["name"] == "households")["description"]
+
+
+@pytest.mark.parametrize(("only_if", "message"), [
+    ({"id_number": {"party_type": ["自然人"]}}, "not drop"),
+    ({"facts": {"party_type": ["自然人"]}}, "needs a masking rule"),
+    ({"party_name": {"party_kind": ["自然人"]}}, "privacy.only_if.party_name.party_kind"),
+])
+def test_only_if_is_checked_when_the_spec_loads(tmp_path: Path, only_if: dict, message: str) -> None:  # type: ignore[type-arg]
+    import yaml
+
+    from gongkai.errors import ConfigError
+    from gongkai.spec import load_spec
+
+    raw = yaml.safe_load((REPO / "datasets" / "administrative-penalties.dataset.yaml").read_text(encoding="utf-8"))
+    raw["schema"] = str(REPO / "schemas" / "administrative-penalties.schema.json")
+    raw["quality"] = str(REPO / "validation" / "administrative-penalties.suite.yaml")
+    raw["privacy"]["only_if"] = only_if
+    path = tmp_path / "administrative-penalties.dataset.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_spec(path)
