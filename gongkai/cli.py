@@ -35,9 +35,9 @@ def _handle_errors(f: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return f(*args, **kwargs)
         except GongkaiError as e:
-            err_console.print(f"[bold red]错误 error:[/] {e.message}")
+            err_console.print(f"[bold red]错误 error:[/] {escape(e.message)}")
             if e.hint:
-                err_console.print(f"  → {e.hint}")
+                err_console.print(f"  → {escape(e.hint)}")
             sys.exit(e.exit_code)
     return wrapper
 
@@ -363,6 +363,17 @@ def history(c: Context, dataset: str) -> None:
         t.add_row(r["version"], r["created"], str(r["rows"]), str(ch.get("added", "")), str(ch.get("removed", "")),
                   str(ch.get("changed", "")), ", ".join(r["sources"]))
     console.print(t)
+
+
+from .cli_schedule import compliance, schedule  # noqa: E402  (it uses the helpers above)
+
+cli.add_command(schedule)
+cli.add_command(compliance)
+
+from .cli_flows import flows, sql  # noqa: E402  (fund flows and read-only SQL; uses the helpers above)
+
+cli.add_command(flows)
+cli.add_command(sql)
 
 
 def main() -> None:

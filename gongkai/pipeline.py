@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -94,8 +95,12 @@ class Project:
             report, _ = self._gate(spec, sources, ws, progress)
         return Outcome(spec.id, "valid" if report.valid else "invalid", report)
 
-    def release(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None) -> Outcome:
-        """Validate and, if the data is valid and differs from the latest release, write a new version."""
+    def release(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None,
+                formed: dt.date | None = None) -> Outcome:
+        """Validate and, if the data is valid and differs from the latest release, write a new version.
+
+        ``formed`` is when the information was formed or changed, for datasets without a ``formed_field``
+        (a scheduled pipeline takes it from the source's modification date); it sets the disclosure due date."""
         spec = self.spec(dataset)
         with self.store.lock(spec.id), Workspace() as ws:
             report, protection = self._gate(spec, sources, ws, progress)
@@ -108,12 +113,12 @@ class Project:
             materialise(spec, ws.con, protection)
             with self.store.staging(spec.id) as tmp:
                 t = time.perf_counter()
-                formed = None
+                formed_on = formed.isoformat() if formed else None
                 if spec.formed_field and spec.formed_field not in protection.dropped_fields:
                     latest_date = ws.con.execute(f'SELECT max("{spec.formed_field}") FROM final').fetchone()[0]  # type: ignore[index]
-                    formed = latest_date.isoformat() if latest_date else None
+                    formed_on = latest_date.isoformat() if latest_date else formed_on
                 manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
-                                 sources=report.sources, previous=previous, formed=formed)
+                                 sources=report.sources, previous=previous, formed=formed_on)
                 report.timings["release"] = time.perf_counter() - t
                 if manifest.get("unchanged"):
                     assert previous is not None

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
+from .links import FlowMap, Link, check_catalog_links, check_spec_links
 from .vocab import DISCLOSURE, DOMAINS, FREQUENCIES, UNITS
 
 
@@ -91,6 +92,9 @@ class Privacy(_Model):
     """Which fields are personal and how each is published; the scanner checks the rest."""
 
     fields: dict[str, Rule] = Field(default_factory=dict)
+    only_if: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict, description="Apply a field's rule only in rows where another field has one of these "
+        "values, e.g. {party_name: {party_type: [自然人]}}: a company's name stays, a person's is masked")
     suppress: Suppression | None = None
     notes: str | None = None
 
@@ -112,6 +116,8 @@ class DatasetSpec(_Model):
     quality: str | None = None
     privacy: Privacy = Field(default_factory=Privacy)
     source: Source
+    links: list[Link] = Field(default_factory=list, description="Foreign keys to other datasets of the catalog")
+    flows: FlowMap | None = Field(None, description="Fields that make this dataset's rows a fund-flow tree")
 
     path: Path = Field(default=Path("."), exclude=True)
 
@@ -229,6 +235,13 @@ def load_spec(path: Path) -> DatasetSpec:
     for field in spec.privacy.fields:
         if field not in spec.field_names:
             raise ConfigError(f"{path}: key 'privacy.fields.{field}' names a field the schema does not have")
+    for field, condition in spec.privacy.only_if.items():
+        if spec.privacy.fields.get(field) in (None, "drop"):
+            raise ConfigError(f"{path}: key 'privacy.only_if.{field}' needs a masking rule in privacy.fields "
+                              f"(not drop: a column is published whole or not at all)")
+        for other in condition:
+            if other not in spec.field_names:
+                raise ConfigError(f"{path}: key 'privacy.only_if.{field}.{other}' names a field the schema does not have")
     if spec.privacy.suppress:
         for key in ("fields", "within"):
             for field in getattr(spec.privacy.suppress, key):
@@ -241,6 +254,7 @@ def load_spec(path: Path) -> DatasetSpec:
         if not spec.quality_path.is_file():
             raise ConfigError(f"{path}: key 'quality' names {spec.quality}, which does not exist")
         load_suite(spec.quality_path, spec.field_names)
+    check_spec_links(spec)
     return spec
 
 
@@ -258,6 +272,7 @@ class Catalog:
                 raise ConfigError(f"{p}: key 'id' is {spec.id!r} but the file is named {p.name}",
                                   f"Rename the file to {spec.id}.dataset.yaml or change the id.")
             self.specs[spec.id] = spec
+        check_catalog_links(self.specs)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.specs.values())

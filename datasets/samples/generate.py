@@ -131,45 +131,77 @@ def write_lottery_xlsx(rows: list[dict[str, object]], path: Path) -> None:
     wb.save(path)
 
 
-def allocations(rng: random.Random, projects: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Two funds, each a tree: 中央 → 省 → 市 → 县 → 项目, children summing to at most their parent."""
+FUNDS = [("中央专项彩票公益金", "财社〔2025〕45号", "云财社〔2025〕", "LT"),
+         ("财政专项扶贫资金", "财农〔2025〕12号", "云财农〔2025〕", "PA")]
+ALLOCATION_SEED = 20251128
+# planted for the fund-flow checks: 宣威市 receives 12.50 万元 of 财政专项扶贫资金 that it allocates to no project
+UNASSIGNED = ("PA", "530381", 1_250)
+
+
+def allocations(projects: list[dict[str, object]], poverty: list[dict[str, object]],
+                unallocated: str) -> list[dict[str, object]]:
+    """Two funds, each a tree 中央 → 省 → 市 → 县 → 项目 built from the projects up, so every level adds up:
+    中央专项彩票公益金 gives each lottery project its 下达资金, 财政专项扶贫资金 each poverty project its 中央 share
+    (except ``unallocated``, which records central money no allocation gives it). See ``UNASSIGNED``."""
+    rng = random.Random(ALLOCATION_SEED)
+    leaves = {"LT": [(p, round(float(p["下达资金"]) * 100)) for p in projects],  # type: ignore[arg-type]
+              "PA": [(p, round(float(p["中央"]) * 100)) for p in poverty if p["项目编号"] != unallocated]}  # type: ignore[arg-type]
     rows: list[dict[str, object]] = []
-    by_county: dict[str, list[dict[str, object]]] = {}
-    for p in projects:
-        by_county.setdefault(str(p["行政区划代码"]), []).append(p)
-    funds = [("中央专项彩票公益金", "财社〔2025〕45号", "云财社〔2025〕", "LT"),
-             ("财政专项扶贫资金", "财农〔2025〕12号", "云财农〔2025〕", "PA")]
-    for fund, central_doc, prov_doc, tag in funds:
-        top = rng.randint(800_000, 1_200_000)  # cents of 万元: 8,000–12,000 万元
+    for fund, central_doc, prov_doc, tag in FUNDS:
+        by_county: dict[str, list[tuple[dict[str, object], int]]] = {}
+        for p, cents in leaves[tag]:
+            by_county.setdefault(str(p["行政区划代码"]), []).append((p, cents))
+        extra = {UNASSIGNED[1]: UNASSIGNED[2]} if tag == UNASSIGNED[0] else {}
+        county_sum = {c: sum(x for _, x in ps) + extra.get(c, 0) for c, ps in by_county.items()}
+        pref_sum = {pc: sum(county_sum.get(c, 0) for c in cs) for pc, (_, cs) in PREFECTURES.items()}
         d0 = dt.date(YEAR, 1, rng.randint(10, 25))
         pid = f"FP{YEAR}-{tag}-530000"
-        rows.append(_alloc(pid, fund, "省", None, "财政部", "云南省财政厅", "530000", None, top, "中央下达", central_doc, d0))
-        pref_total = top * rng.randint(70, 85) // 100
+        rows.append(_alloc(pid, fund, "省", None, "财政部", "云南省财政厅", "530000", None, sum(pref_sum.values()),
+                           "中央下达", central_doc, d0))
         for k, (pcode, (pname, counties)) in enumerate(PREFECTURES.items(), start=1):
-            share = pref_total // len(PREFECTURES)
+            if not pref_sum[pcode]:
+                continue
             d1 = d0 + dt.timedelta(days=rng.randint(10, 30))
             cid = f"FP{YEAR}-{tag}-{pcode}"
-            rows.append(_alloc(cid, fund, "市", pid, "云南省财政厅", f"{pname}财政局", pcode, None, share,
+            rows.append(_alloc(cid, fund, "市", pid, "云南省财政厅", f"{pname}财政局", pcode, None, pref_sum[pcode],
                                "切块下达州市", f"{prov_doc}{10 + k}号", d1))
-            county_total = share * rng.randint(80, 95) // 100
-            for code in counties:
-                cshare = county_total // len(counties)
+            for code in (c for c in counties if c in by_county):
                 d2 = d1 + dt.timedelta(days=rng.randint(5, 20))
                 kid = f"FP{YEAR}-{tag}-{code}"
                 rows.append(_alloc(kid, fund, "县", cid, f"{pname}财政局", f"{COUNTY_NAMES[code]}财政局", code, None,
-                                   cshare, "分配到县", f"{pname[:2]}财〔{YEAR}〕{rng.randint(20, 90)}号", d2))
-                projs = [p for p in by_county.get(code, []) if (p["资金类别"] == "民政") == (tag == "LT")][:3]
-                if tag == "PA":
-                    projs = by_county.get(code, [])[:2]
-                spent = 0
-                for n, p in enumerate(projs, start=1):
-                    amount = min(cshare // max(len(projs), 1), cshare - spent) * rng.randint(60, 100) // 100
-                    spent += amount
+                                   county_sum[code], "分配到县", f"{pname[:2]}财〔{YEAR}〕{rng.randint(20, 90)}号", d2))
+                for n, (p, cents) in enumerate(by_county[code], start=1):
                     rows.append(_alloc(f"{kid}-{n:02d}", fund, "项目", kid, f"{COUNTY_NAMES[code]}财政局",
-                                       str(p["实施单位"]), code, str(p["项目编号"]), amount, str(p["项目名称"]),
+                                       str(p["实施单位"]), code, str(p["项目编号"]), cents, str(p["项目名称"]),
                                        f"{COUNTY_NAMES[code][:2]}财〔{YEAR}〕{rng.randint(100, 200)}号",
                                        d2 + dt.timedelta(days=rng.randint(3, 15))))
     return rows
+
+
+def _replay_first_allocation_draws(rng: random.Random, projects: list[dict[str, object]]) -> None:
+    """The samples written after the allocations (facilities, rosters …) were drawn from ``rng`` following the
+    first allocation generator's draws: replay those draws so the files stay the same (the allocations now have a
+    random generator of their own)."""
+    for tag in ("LT", "PA"):
+        rng.randint(800_000, 1_200_000), rng.randint(10, 25), rng.randint(70, 85)
+        for _, counties in PREFECTURES.values():
+            rng.randint(10, 30), rng.randint(80, 95)
+            for code in counties:
+                rng.randint(5, 20), rng.randint(20, 90)
+                here = [p for p in projects if p["行政区划代码"] == code]
+                for _ in (here[:2] if tag == "PA" else [p for p in here if p["资金类别"] == "民政"][:3]):
+                    rng.randint(60, 100), rng.randint(100, 200), rng.randint(3, 15)
+
+
+def _poverty() -> tuple[list[dict[str, object]], str]:
+    """The poverty projects of ``gen_poverty.py`` (the allocation tree reaches down to them)."""
+    import sys
+
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import gen_poverty
+
+    return gen_poverty.projects(), gen_poverty.UNALLOCATED
 
 
 def _alloc(aid: str, fund: str, level: str, parent: str | None, frm: str, to: str, region: str, project: str | None,
@@ -346,7 +378,8 @@ def generate(out: Path) -> list[Path]:
              out / "disaster-relief-recipients" / f"{YEAR}年救灾款物发放花名册.csv",
              out / "dibao-village-counts" / f"{YEAR}年第三季度低保分村统计.csv"]
     write_lottery_xlsx(projects, paths[0])
-    write_csv(allocations(rng, projects), paths[1], "gbk")
+    _replay_first_allocation_draws(rng, projects)
+    write_csv(allocations(projects, *_poverty()), paths[1], "gbk")
     write_csv(facilities(rng), paths[2], "utf-8-sig")
     roster = dibao_roster(rng)
     write_xlsx(roster, paths[3], "低保对象", f"香格里拉市{YEAR}年9月城乡低保对象名册（内部）")

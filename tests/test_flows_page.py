@@ -1,0 +1,164 @@
+"""The fund-flow page: self-contained HTML, and in headless Chromium (Debian's chromium + chromium-driver through
+Selenium) the diagram renders with the expected nodes and no console errors; a screenshot is kept on failure."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gongkai import Project
+from gongkai.flowpage import render, sankey_graph, write_page
+from gongkai.flows import trace
+
+from .conftest import REPO
+from .flows_support import LT, PA, allocation_rows, model, release_all
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    p = Project(REPO, store=tmp_path_factory.mktemp("page") / "store")
+    release_all(p)
+    return p
+
+
+def test_graph_conserves_money(sample: Project) -> None:
+    """Into every organization or project node flows what flows out of it (or into the 去向不明 sink)."""
+    rows = trace(model(sample), PA, 2025).rows()
+    graph = sankey_graph(rows, None)
+    names = {n["name"] for n in graph["nodes"]}
+    cities = {r["接收单位"] for r in allocation_rows() if r["资金名称"] == PA and r["层级"] == "市"}
+    assert {"财政部", "云南省财政厅", "实际支出", "结余", "未分配或未记录使用"} | cities <= names
+    flow_in: dict[str, float] = {}
+    flow_out: dict[str, float] = {}
+    for link in graph["links"]:
+        flow_out[link["source"]] = flow_out.get(link["source"], 0) + link["value"]
+        flow_in[link["target"]] = flow_in.get(link["target"], 0) + link["value"]
+    for node in graph["nodes"]:
+        if node["kind"] in ("org", "project") and node["id"] in flow_in:
+            overspent = next((-float(r["amount"]) for r in rows if r["stage"] == "结余" and r["amount"] < 0
+                              and f"project:{r['project_id']}" == node["id"]), 0.0)
+            assert flow_out.get(node["id"], 0) == pytest.approx(flow_in[node["id"]] + overspent), node
+
+
+def test_page_is_self_contained_and_deterministic(sample: Project) -> None:
+    m = model(sample)
+    page = render(m, LT, 2025)
+    html = page.html
+    assert not re.search(r"<(script|link|img|iframe)[^>]*\b(src|href)=[\"']?(https?:)?//", html)
+    assert "d3-sankey" in html and "BSD-3-Clause" in html
+    data = json.loads(re.search(r'<script type="application/json" id="flow-data">(.*?)</script>', html, re.S).group(1))
+    assert len(data["nodes"]) == page.nodes and data["links"]
+    assert "没有发现问题" in html and "fund-allocations" in html and m.releases["fund-allocations"].manifest_sha256 in html
+    assert render(model(sample), LT, 2025).html == html
+    assert page.totals["下达"] == page.totals["支出"] + page.totals["结余"]  # the clean fund adds up
+    pa = render(m, PA, 2025)
+    assert "发现 3 处问题" in pa.html and pa.totals["下达"] > pa.totals["支出"] + pa.totals["结余"] - Decimal(1)
+
+
+# -- in a browser ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    driver_path, chrome = shutil.which("chromedriver"), shutil.which("chromium") or shutil.which("chromium-browser")
+    if not driver_path or not chrome:
+        pytest.fail("Debian's chromium and chromium-driver are needed (scripts/test installs them)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chrome
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN",
+                 "--window-size=1280,1600", "--host-resolver-rules=MAP * ~NOTFOUND"):  # offline: no CDN could load
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=opts, service=Service(driver_path))
+    yield driver
+    driver.quit()
+
+
+def open_page(driver, path: Path, name: str, timeout: float = 20) -> dict:  # type: ignore[no-untyped-def]
+    """Load the page; return what rendered and the console messages. Screenshot kept on any failure."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(path.resolve().as_uri())
+    try:
+        WebDriverWait(driver, timeout).until(lambda d: d.find_element("id", "sankey").get_attribute("data-rendered"))
+    except Exception:
+        keep(driver, name)
+        raise
+    return {
+        "nodes": driver.execute_script(
+            "return Array.from(document.querySelectorAll('#sankey .node')).map(g => g.getAttribute('data-name'))"),
+        "links": driver.execute_script("return document.querySelectorAll('#sankey path.link').length"),
+        "status": driver.find_element("id", "reconcile-status").text,
+        "log": driver.get_log("browser"),
+    }
+
+
+def keep(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / f"flows-{name}.png"
+    driver.save_screenshot(str(shot))
+    return shot
+
+
+@pytest.mark.parametrize("fund", [LT, PA])
+def test_page_renders_in_chromium(sample: Project, browser, tmp_path: Path, fund: str) -> None:  # type: ignore[no-untyped-def]
+    page = write_page(model(sample), fund, 2025, tmp_path / "flows.html")
+    seen = open_page(browser, tmp_path / "flows.html", fund)
+    expected = sorted(n["name"] for n in page.graph["nodes"])
+    problems = []
+    if sorted(seen["nodes"]) != expected:
+        problems.append(f"nodes differ: missing {set(expected) - set(seen['nodes'])}, extra {set(seen['nodes']) - set(expected)}")
+    if seen["links"] != len(page.graph["links"]):
+        problems.append(f"{seen['links']} links drawn, {len(page.graph['links'])} expected")
+    errors = [e for e in seen["log"] if e["level"] in ("SEVERE", "ERROR")]
+    if errors:
+        problems.append(f"console errors: {errors}")
+    want = "没有发现问题" if page.findings == 0 else f"发现 {page.findings} 处问题"
+    if want not in seen["status"]:
+        problems.append(f"status shows {seen['status']!r}")
+    if problems:
+        pytest.fail(f"{fund}: {problems} (screenshot: {keep(browser, fund)})")
+    assert "云南省财政厅" in seen["nodes"] and "实际支出" in seen["nodes"]
+
+
+def test_a_broken_page_is_caught(sample: Project, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The checks above can fail: a script error shows in the console log and nothing renders."""
+    page = write_page(model(sample), LT, 2025, tmp_path / "flows.html")
+    broken = tmp_path / "broken.html"
+    broken.write_text(page.html.replace("d3.sankey()", "d3.sankeyy()"), encoding="utf-8")
+    from selenium.common.exceptions import TimeoutException
+
+    with pytest.raises(TimeoutException):
+        open_page(browser, broken, "broken-on-purpose", timeout=3)
+    assert any(e["level"] == "SEVERE" for e in browser.get_log("browser"))
+    (ARTIFACTS / "flows-broken-on-purpose.png").unlink()
+
+
+def test_depth_limits_the_diagram(sample: Project) -> None:
+    page = render(model(sample), PA, 2025, depth=2)
+    kinds = {n["kind"] for n in page.graph["nodes"]}
+    assert kinds == {"org"}  # 财政部 → 省 → 市 → 县, no projects and no sinks
+    assert "宣威市财政局" in {n["name"] for n in page.graph["nodes"]}
+
+
+def test_cli_page(sample: Project, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gongkai.cli import cli
+
+    out = tmp_path / "page" / "lt.html"
+    base = ["--store", str(sample.store.path), "flows", "page", "--fund", LT, "--year", "2025", "-o", str(out)]
+    result = CliRunner().invoke(cli, base, catch_exceptions=False)
+    assert result.exit_code == 0 and out.is_file() and "个节点，0 处问题" in result.output
+    result = CliRunner().invoke(cli, [*base, "--publish"], catch_exceptions=False)
+    assert result.exit_code == 2 and "--publish needs --ckan-url" in result.output

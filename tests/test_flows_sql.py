@@ -1,0 +1,89 @@
+"""`gongkai sql`: read-only DuckDB over the released tables, one view per dataset, version pinned."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from gongkai import Project
+from gongkai.cli import cli
+from gongkai.errors import UsageError
+from gongkai.sql import run_sql
+from gongkai.tables import LocalReleases
+
+from .conftest import REPO
+from .flows_support import LT, release_all
+
+QUESTION = ("SELECT to_region_code, sum(amount) AS amount FROM fund_allocations "
+            "WHERE fund = '中央专项彩票公益金' AND level = '项目' GROUP BY to_region_code ORDER BY amount DESC LIMIT 5")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    p = Project(REPO, store=tmp_path_factory.mktemp("sql") / "store")
+    release_all(p)
+    return p
+
+
+def sql(p: Project, query: str):  # type: ignore[no-untyped-def]
+    return run_sql(p.catalog, LocalReleases(p.store), query)
+
+
+def test_views_answer_like_the_parquet_files(sample: Project) -> None:
+    result = sql(sample, QUESTION)
+    parquet = sample.store.release_dir("fund-allocations", "v1") / "data.parquet"
+    expected = duckdb.sql(QUESTION.replace("fund_allocations", f"'{parquet}'")).fetchall()
+    assert result.rows == expected and result.columns == ["to_region_code", "amount"]
+    assert [(r.dataset, r.version) for r in result.releases] == [("fund-allocations", "v1")]
+    quoted = sql(sample, 'SELECT count(*) FROM "lottery-welfare-projects"')
+    assert quoted.rows == [(120,)]
+
+
+def test_flow_tables_are_views_too(sample: Project) -> None:
+    result = sql(sample, f"SELECT stage, count(*) FROM flows WHERE fund = '{LT}' GROUP BY stage ORDER BY stage")
+    counts = dict(result.rows)
+    assert counts["下达"] == sql(sample, f"SELECT count(*) FROM fund_allocations WHERE fund = '{LT}'").rows[0][0]
+    assert counts["支出"] == 120  # every lottery project records its spending
+    assert {r.dataset for r in result.releases} == {"fund-allocations", "lottery-welfare-projects", "poverty-projects"}
+
+
+@pytest.mark.parametrize(("query", "pattern"), [
+    ("DELETE FROM fund_allocations", "only SELECT is allowed"),
+    ("CREATE TABLE t AS SELECT 1", "only SELECT is allowed"),
+    ("COPY (SELECT 1) TO '/tmp/x.csv'", "only SELECT is allowed"),
+    ("SELECT 1; SELECT 2", "exactly one SELECT"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "reads files directly"),
+    ("SELECT * FROM read_parquet('store/fund-allocations/v1/data.parquet')", "reads files directly"),
+    ("SELECT * FROM no_such_table", "views: .*fund_allocations"),
+    ("SELEC 1", "does not parse"),
+])
+def test_anything_but_one_select_over_the_views_is_refused(sample: Project, query: str, pattern: str) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        sql(sample, query)
+
+
+def test_no_file_access_from_inside_a_select(sample: Project) -> None:
+    """Even a function that would read a file, hidden in an expression, is stopped by DuckDB itself."""
+    from gongkai.sql import SqlError
+
+    with pytest.raises((SqlError, UsageError)):
+        sql(sample, "SELECT (SELECT count(*) FROM glob('/etc/*')) AS n FROM fund_allocations")
+
+
+def test_cli_sql_formats(sample: Project, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["--store", str(sample.store.path), "sql"]
+    out = runner.invoke(cli, [*base, QUESTION, "--format", "json"], catch_exceptions=False).output
+    doc = json.loads(out)
+    assert doc["columns"] == ["to_region_code", "amount"] and len(doc["rows"]) == 5
+    assert doc["versions"][0]["version"] == "v1"
+    out = runner.invoke(cli, [*base, QUESTION, "--format", "csv"], catch_exceptions=False).output
+    assert out.splitlines()[0] == "to_region_code,amount" and len(out.splitlines()) == 6
+    result = runner.invoke(cli, [*base, QUESTION, "--as-of", "2000-01-01"], catch_exceptions=False)
+    assert result.exit_code == 2 and "had no release on or before 2000-01-01" in result.output
+    result = runner.invoke(cli, [*base, "DROP TABLE flows"], catch_exceptions=False)
+    assert result.exit_code == 2 and "read-only" in result.output
