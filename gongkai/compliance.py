@@ -102,7 +102,7 @@ def load_releases(project: Project, history: History | None = None) -> dict[str,
         infos = []
         for v in project.store.versions(spec.id):
             m = project.store.manifest(spec.id, v)
-            formed_text, formed_from = m.get("information_formed"), "data"
+            formed_text, formed_from = m.get("information_formed"), m.get("information_formed_from") or "data"
             if not formed_text and v in source_dates:
                 formed_text, formed_from = source_dates[v], "source"
             published = dt.datetime.fromisoformat(m["created"]).astimezone(CHINA).date()

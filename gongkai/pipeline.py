@@ -113,12 +113,13 @@ class Project:
             materialise(spec, ws.con, protection)
             with self.store.staging(spec.id) as tmp:
                 t = time.perf_counter()
-                formed_on = formed.isoformat() if formed else None
+                formed_on, formed_from = (formed.isoformat(), "source") if formed else (None, None)
                 if spec.formed_field and spec.formed_field not in protection.dropped_fields:
                     latest_date = ws.con.execute(f'SELECT max("{spec.formed_field}") FROM final').fetchone()[0]  # type: ignore[index]
-                    formed_on = latest_date.isoformat() if latest_date else formed_on
+                    if latest_date:
+                        formed_on, formed_from = latest_date.isoformat(), "data"
                 manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
-                                 sources=report.sources, previous=previous, formed=formed_on)
+                                 sources=report.sources, previous=previous, formed=formed_on, formed_from=formed_from)
                 report.timings["release"] = time.perf_counter() - t
                 if manifest.get("unchanged"):
                     assert previous is not None

@@ -76,7 +76,7 @@ def fingerprint(csv_path: Path, schema: dict[str, Any]) -> str:
 
 def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, version: str, report: Report,
           protection: Protection, sources: list[dict[str, Any]], previous: tuple[str, Path] | None,
-          formed: str | None = None) -> dict[str, Any]:
+          formed: str | None = None, formed_from: str | None = None) -> dict[str, Any]:
     """Write every file of a release into ``out`` from table ``final``; return the manifest."""
     schema = published_schema(spec, protection)
     write_csv(con, "final", out / "data.csv")
@@ -116,6 +116,7 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         "version": version,
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "information_formed": formed,
+        "information_formed_from": formed_from if formed else None,  # "data" (formed_field) or "source" (its date)
         "disclosure_deadline": _deadline(formed, spec.deadline_working_days),
         "title": spec.title.model_dump(),
         "publisher": spec.publisher.model_dump(exclude_none=True),

@@ -114,5 +114,6 @@ def test_release_takes_the_formed_date_from_the_caller_when_the_data_has_none(tm
     outcome = project.release("culture-sports-facilities", formed=dt.date(2025, 9, 29))
     assert outcome.manifest is not None
     assert outcome.manifest["information_formed"] == "2025-09-29"
+    assert outcome.manifest["information_formed_from"] == "source"
     # 20 working days from the day after, across 国庆 2025 and its adjusted Saturday 10-11
     assert outcome.manifest["disclosure_deadline"] == add_working_days(dt.date(2025, 9, 29), 20).isoformat() == "2025-11-03"
