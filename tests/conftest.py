@@ -17,16 +17,18 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
-def _load_generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("sample_generator", REPO / "datasets" / "samples" / "generate.py")
+def load_sample_module(stem: str, name: str | None = None):  # type: ignore[no-untyped-def]
+    """A module of datasets/samples (``generate`` or a ``gen_*``), imported under ``name``."""
+    name = name or f"sample_{stem}"
+    spec = importlib.util.spec_from_file_location(name, REPO / "datasets" / "samples" / f"{stem}.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["sample_generator"] = mod
+    sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
 
 
-generator = _load_generator()
+generator = load_sample_module("generate", "sample_generator")
 
 
 @pytest.fixture

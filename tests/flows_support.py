@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,24 +11,16 @@ from gongkai import Project
 from gongkai.flows import FlowModel, build
 from gongkai.tables import LocalReleases
 
-from .conftest import REPO, generator
+from .conftest import REPO, generator, load_sample_module
 
 FLOW_DATASETS = ["fund-allocations", "lottery-welfare-projects", "poverty-projects"]
 LT, PA = "中央专项彩票公益金", "财政专项扶贫资金"
 ALLOC_CSV = next((REPO / "datasets" / "samples" / "fund-allocations").glob("*.csv"))
 
 
-def _gen_poverty():  # type: ignore[no-untyped-def]
-    path = REPO / "datasets" / "samples" / "gen_poverty.py"
-    spec = importlib.util.spec_from_file_location("flows_gen_poverty", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
-gen_poverty = _gen_poverty()
+gen_poverty = load_sample_module("gen_poverty", "flows_gen_poverty")
 
 
 def release_all(project: Project, sources: dict[str, Path] | None = None) -> None:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ import pytest
 
 from gongkai import Project, pii
 
-from .conftest import REPO, problems
+from .conftest import REPO, load_sample_module, problems
 
 PG_URL = os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATASETS = ["food-safety-sampling", "administrative-licensing", "administrative-penalties", "key-polluters",
@@ -29,17 +27,9 @@ DATASETS = ["food-safety-sampling", "administrative-licensing", "administrative-
             "government-purchased-services"]
 
 
-def _load_gen():  # type: ignore[no-untyped-def]
-    path = REPO / "datasets" / "samples" / "gen_regulatory.py"
-    spec = importlib.util.spec_from_file_location("gen_regulatory_under_test", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
-gen = _load_gen()
+gen = load_sample_module("gen_regulatory", "gen_regulatory_under_test")
 Rows = list[dict[str, Any]]
 
 

@@ -8,11 +8,9 @@ they keep every other mess of the real samples (merged headers, 万元, full-wid
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,22 +19,14 @@ import pytest
 
 from gongkai import Project, pii
 
-from .conftest import REPO, problems
+from .conftest import REPO, load_sample_module, problems
 
 SA, LF, SAS, PS = "social-assistance-statistics", "lottery-fund-summary", "student-aid-summary", "private-schools"
 
 
-def _load_gen():  # type: ignore[no-untyped-def]
-    path = REPO / "datasets" / "samples" / "gen_social.py"
-    spec = importlib.util.spec_from_file_location("gen_social_for_tests", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
-gen = _load_gen()
+gen = load_sample_module("gen_social", "gen_social_for_tests")
 Rows = list[dict[str, object]]
 
 

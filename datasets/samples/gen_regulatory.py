@@ -35,7 +35,7 @@ if str(Path(__file__).resolve().parent) not in sys.path:  # generate.py normally
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import chinese_calendar
-from generate import COUNTY_NAMES, PREFECTURES, _name, person_id, write_csv
+from generate import COUNTY_NAMES, PREFECTURES, _name, new_workbook, person_id, write_csv
 
 SEED = 20251203
 FIXED = dt.datetime(2026, 3, 2, 9, 0, 0)
@@ -107,14 +107,7 @@ def address(rng: random.Random, region: str) -> str:
 
 
 def _workbook(sheet: str):  # type: ignore[no-untyped-def]
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    wb.properties.created = wb.properties.modified = FIXED
-    wb.properties.creator = "gongkai sample generator"
-    return wb, ws
+    return new_workbook(sheet, FIXED)
 
 
 Column = str | tuple[str, list[str]]

@@ -27,7 +27,7 @@ from pathlib import Path
 if str(Path(__file__).resolve().parent) not in sys.path:  # generate.py normally does this
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import COUNTY_NAMES, PREFECTURES, _landline, write_csv
+from generate import COUNTY_NAMES, PREFECTURES, _landline, new_workbook, write_csv
 
 SEED = 20251126
 YEAR = 2025
@@ -61,14 +61,7 @@ def uscc(prefix: str, region: str, org9: str) -> str:
 
 
 def _workbook(sheet: str):  # type: ignore[no-untyped-def]
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    wb.properties.created = wb.properties.modified = FIXED
-    wb.properties.creator = "gongkai sample generator"
-    return wb, ws
+    return new_workbook(sheet, FIXED)
 
 
 # -- 1. social-assistance-statistics ----------------------------------------------------------------------------

@@ -211,6 +211,18 @@ def _alloc(aid: str, fund: str, level: str, parent: str | None, frm: str, to: st
             "金额（万元）": f"{cents / 100:,.2f}", "资金用途": purpose, "文号": doc, "下达日期": f"{date.year}年{date.month}月{date.day}日"}
 
 
+def new_workbook(sheet: str, stamp: dt.datetime):  # type: ignore[no-untyped-def]
+    """An empty workbook whose timestamps are ``stamp``, so the saved file is the same bytes on every run."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.creator = "gongkai sample generator"
+    return wb, ws
+
+
 def write_csv(rows: list[dict[str, object]], path: Path, encoding: str) -> None:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\r\n")
