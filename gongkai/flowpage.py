@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from .ckan import Client
+from .errors import UsageError
 from .flows import FlowModel, reconcile, trace
 from .ingest import sha256_file
 from .spec import Catalog
@@ -130,6 +131,13 @@ def publish(client: Client, catalog: Catalog, page: Page, path: Path) -> dict[st
     existing = next((r for r in pkg.get("resources", []) if r.get("name") == name), None)
     if existing is not None and existing.get("sha256") == digest:
         return existing
+    if not pkg.get("private"):  # a public page must not show what the public may not see
+        closed = [r.dataset for r in page.releases if catalog.get(r.dataset).disclosure != "主动公开"
+                  or client.call("package_show", {"id": r.dataset}).get("private")]
+        if closed:
+            raise UsageError(f"the page uses data that is not public ({', '.join(closed)}); it is not published "
+                             f"to the public dataset {rel.dataset}",
+                             "Publish it only once those datasets are 主动公开, or share the HTML file privately.")
     spec = catalog.get(rel.dataset)
     data = {"name": name, "version": rel.version, "sha256": digest, "format": "HTML",
             "description": f"{spec.title.zh}：{page.fund} {page.year} 年资金流向图和核对结果（数据版本："

@@ -28,6 +28,13 @@ from .store import VERSION_RE
 from .tables import IntegrityError, Release, check_file
 
 
+def _same_origin(url: str, base: str) -> bool:
+    from urllib.parse import urlsplit
+
+    a, b = urlsplit(str(url)), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
 def default_cache() -> Path:
     """``GONGKAI_CACHE``, else ``$XDG_CACHE_HOME/gongkai``, else ``~/.cache/gongkai``."""
     if os.environ.get("GONGKAI_CACHE"):
@@ -142,7 +149,8 @@ class CkanReleases:
                                  f"{str(resource['sha256'])[:12]}…, its manifest {expected[:12]}…; refusing it",
                                  "The catalog's copy was changed after publishing; ask the publisher.")
         path.parent.mkdir(parents=True, exist_ok=True)
-        headers = {"Authorization": self._token} if self._token else {}
+        # the token goes only to the catalog itself, never to another host a resource URL may name
+        headers = {"Authorization": self._token} if self._token and _same_origin(resource["url"], self.url) else {}
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
         try:
             digest = hashlib.sha256()

@@ -235,6 +235,11 @@ def load_spec(path: Path) -> DatasetSpec:
     for field in spec.privacy.fields:
         if field not in spec.field_names:
             raise ConfigError(f"{path}: key 'privacy.fields.{field}' names a field the schema does not have")
+    for f in spec.schema["fields"]:
+        source = (f.get("derivedFrom") or {}).get("field")
+        if source in spec.privacy.fields:
+            raise ConfigError(f"{path}: field {f['name']!r} is derived from {source!r}, which privacy.fields protects",
+                              "A derived field would publish what the rule hides: derive from an unprotected field.")
     for field, condition in spec.privacy.only_if.items():
         if spec.privacy.fields.get(field) in (None, "drop"):
             raise ConfigError(f"{path}: key 'privacy.only_if.{field}' needs a masking rule in privacy.fields "

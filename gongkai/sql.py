@@ -10,6 +10,8 @@ write nor read anything else.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,8 +58,8 @@ def tables_in(query: str) -> set[str]:
     """Names the query reads from, found without touching any file."""
     try:
         return duckdb.get_table_names(query, connection=_locked())
-    except duckdb.PermissionException:
-        raise UsageError("the query reads files directly; query the dataset views instead",
+    except (duckdb.PermissionException, duckdb.InvalidInputException):  # files, or a locked setting
+        raise UsageError("the query reads files or changes settings; query the dataset views instead",
                          "e.g. SELECT * FROM fund_allocations (run with --help for the list of views)") from None
     except duckdb.Error as e:
         raise UsageError(f"the SQL does not parse: {str(e).splitlines()[0]}") from None
@@ -83,6 +85,8 @@ def run_sql(catalog: Catalog, source: ReleaseSource, query: str, as_of: dt.date 
     if want_flows:
         build_tables(con, catalog, releases)
     paths = ", ".join(lit(r.files["data.parquet"]) for r in releases.values())
+    con.execute(f"SET memory_limit = {lit(os.environ.get('GONGKAI_SQL_MEMORY', '2GB'))}")
+    con.execute(f"SET temp_directory = {lit(tempfile.gettempdir() + '/gongkai-sql')}")
     con.execute(f"SET allowed_paths = [{paths}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")

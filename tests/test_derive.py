@@ -77,3 +77,19 @@ def test_release_carries_structured_hours_and_warns_on_unreadable_text(project: 
     schema = json.loads((outcome.path / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["schema"]
     derived = {f["name"]: f.get("derivedFrom") for f in schema["fields"]}
     assert derived["weekly_hours_parsed"] == {"field": "opening_hours", "parser": "weekly-hours"}
+
+
+def test_a_field_derived_from_a_protected_field_is_refused(tmp_path: Path) -> None:
+    import yaml
+
+    from gongkai.errors import ConfigError
+    from gongkai.spec import load_spec
+
+    raw = yaml.safe_load((REPO / "datasets" / "culture-sports-facilities.dataset.yaml").read_text(encoding="utf-8"))
+    raw["schema"] = str(REPO / "schemas" / "culture-sports-facilities.schema.json")
+    raw["quality"] = str(REPO / "validation" / "culture-sports-facilities.suite.yaml")
+    raw["privacy"] = {"fields": {"opening_hours": "drop"}}
+    path = tmp_path / "culture-sports-facilities.dataset.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"derived from 'opening_hours', which privacy\.fields protects"):
+        load_spec(path)

@@ -187,8 +187,17 @@ def test_private_dataset_needs_a_token(published: Project, tmp_path: Path, admin
             build(published.catalog, remote(tmp_path / "cache"))
         member = CkanReleases(CKAN_URL, token(), tmp_path / "cache")
         assert "Authorization" not in repr(member) and token() not in repr(member)
-        assert reconcile(build(published.catalog, member), PA, 2025).checked[0]["findings"] == 3
+        model = build(published.catalog, member)
+        assert reconcile(model, PA, 2025).checked[0]["findings"] == 3
         assert not [p for p in (tmp_path / "cache").rglob("*") if token() in str(p)]
+        # the page shows private data: it is not put on the public allocation dataset
+        from gongkai.flowpage import publish, write_page
+
+        page = write_page(model, PA, 2025, tmp_path / "pa.html")
+        before = admin.action.package_show(id="fund-allocations")
+        with pytest.raises(UsageError, match=r"not public.*poverty-projects"):
+            publish(member.client, published.catalog, page, tmp_path / "pa.html")
+        assert admin.action.package_show(id="fund-allocations")["metadata_modified"] == before["metadata_modified"]
     finally:
         admin.action.dataset_purge(id=spec.id)
         published.catalog.specs[spec.id] = spec
