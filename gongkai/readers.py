@@ -185,7 +185,18 @@ def read_xlsx(path: Path, sheet: str | int | None) -> Grid:
                           code="format-error", file=path.name) from None
     ws = wb[_pick_sheet(path, wb.sheetnames, sheet)]
     rows = ((i, [cell_text(v) for v in r]) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
-    return _grid_from_rows("xlsx", rows, ws.title)
+    return _grid_from_rows("xlsx", _damage_checked(rows, path, ws.title), ws.title)
+
+
+def _damage_checked(rows: Iterator[tuple[int, list[str | None]]], path: Path,
+                    sheet: str) -> Iterator[tuple[int, list[str | None]]]:
+    """The rows of a read-only sheet; a damaged sheet inside a readable zip fails while they are read."""
+    try:
+        yield from rows
+    except Exception as e:
+        raise SourceError(f"Excel 文件 {path.name} 的工作表「{sheet}」已损坏，无法读取（{type(e).__name__}）",
+                          "请在 Excel 或 WPS 中打开并重新保存（另存为 .xlsx），再重新提交。",
+                          code="format-error", file=path.name, sheet=sheet) from None
 
 
 def read_xls(path: Path, sheet: str | int | None) -> Grid:

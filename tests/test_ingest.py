@@ -252,3 +252,20 @@ def test_several_errors_reported_at_once_across_files(project: Project, tmp_path
     got = {(p.type, p.file, p.row, p.rule) for p in problems(outcome)}
     assert ("foreign-key", "a.csv", 2, None) in got
     assert ("quality", "b.csv", 3, "period-order") in got
+
+
+def test_a_damaged_sheet_inside_a_readable_workbook_is_a_format_error(project, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The zip opens, but the sheet's XML is broken: a clear error naming the file and sheet, no traceback."""
+    import zipfile
+
+    src = next((REPO / "datasets" / "samples" / "lottery-welfare-projects").glob("*.xlsx"))
+    bad = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data[: len(data) // 2]  # cut mid-element
+            zout.writestr(item, data)
+    outcome = project.validate("lottery-welfare-projects", sources=[bad])
+    [p] = [p for p in outcome.report.problems if p.type == "format-error"]
+    assert p.file == "damaged.xlsx" and p.sheet and "重新保存" in p.hint
