@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from .cli import Context, _handle_errors, _with, console, err_console, pass_ctx
@@ -66,7 +67,8 @@ def list_cmd(c: Context, history_url: str | None, pipelines_path: Path | None) -
     t = Table("pipeline", "标题", "cron", "next run", "datasets (source · last)", "target")
     for r in rows:
         ds = "\n".join(f"{d} ({r['sources'][d]} · {r['last_status'][d] or '—'})" for d in r["datasets"])
-        t.add_row(r["id"], r["title"], r["schedule"], r["next_run"][:16].replace("T", " "), ds, r["target"])
+        t.add_row(escape(r["id"]), escape(r["title"]), escape(r["schedule"]), r["next_run"][:16].replace("T", " "),
+                  escape(ds), r["target"])
     console.print(t)
 
 
@@ -100,12 +102,12 @@ def _print_result(r: Any) -> None:
             "skipped": f"源未变化，跳过（{r.detail.get('reason', '')}）", "invalid": "校验未通过，未发布",
             "failed": "失败", "locked": "跳过：另一个运行正在处理该数据集"}.get(r.status, r.status)
     tries = f"，{r.attempts} 次尝试" if r.attempts > 1 else ""
-    console.print(f"[{style}]{r.status:9}[/] {r.pipeline}/{r.dataset}: {what}{tries} (run {r.run_id})")
+    console.print(f"[{style}]{r.status:9}[/] {escape(f'{r.pipeline}/{r.dataset}: {what}{tries}')} (run {r.run_id})")
     if r.detail.get("ckan"):
         ck = r.detail["ckan"]
-        console.print(f"          CKAN: {ck['status']} {ck.get('version') or ''}")
+        console.print(escape(f"          CKAN: {ck['status']} {ck.get('version') or ''}"))
     if r.error and r.status != "locked":
-        console.print(f"          [red]{r.error}[/]")
+        console.print(f"          [red]{escape(r.error)}[/]")
 
 
 @schedule.command()
@@ -144,14 +146,14 @@ def run(c: Context, only: tuple[str, ...], queue_url: str | None, queue_name: st
     def daily(now: dt.datetime) -> None:
         for p in chosen:
             for e in runner.check_deadlines(p):
-                console.print(f"notice: {e.subject}")
+                console.print(f"notice: {escape(e.subject)}")
 
     sched = Scheduler(chosen, dispatch, daily=daily)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sched.stop())
     now = dt.datetime.now(dt.UTC)
     for p in chosen:
-        err_console.print(f"{p.id}: cron '{p.schedule}' ({p.timezone}), next {p.next_run(now).isoformat()}")
+        err_console.print(escape(f"{p.id}: cron '{p.schedule}' ({p.timezone}), next {p.next_run(now).isoformat()}"))
     err_console.print(f"scheduler running ({'queue ' + queue_name if queue_url else 'embedded'}); stop with Ctrl-C")
     sched.run()
     err_console.print("scheduler stopped")
@@ -179,9 +181,9 @@ def history_cmd(c: Context, pipeline: str | None, dataset: str | None, status: s
     t = Table("run", "pipeline", "dataset", "started (UTC)", "took", "status", "versions", "tries", "error")
     for r in runs:
         took = f"{(r.finished - r.started).total_seconds():.0f} s" if r.finished else "…"
-        t.add_row(str(r.id), r.pipeline, r.dataset, r.started.isoformat(sep=" ", timespec="seconds"), took,
-                  f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]", ", ".join(r.versions), str(r.attempts),
-                  (r.error or "")[:120])
+        t.add_row(str(r.id), escape(r.pipeline), escape(r.dataset), r.started.isoformat(sep=" ", timespec="seconds"), took,
+                  f"[{STATUS_STYLE.get(r.status, '')}]{escape(r.status)}[/]", escape(", ".join(r.versions)),
+                  str(r.attempts), escape((r.error or "")[:120]))
     console.print(t)
 
 
@@ -231,4 +233,4 @@ def compliance(c: Context, agency: str | None, year: int | None, as_of: dt.datet
     else:
         click.echo(report.render(fmt), nl=False)
         if published:
-            err_console.print(f"published: {published['url']} ({published['writes']} write(s))")
+            err_console.print(escape(f"published: {published['url']} ({published['writes']} write(s))"))

@@ -318,6 +318,9 @@ def build(project: Project, year: int | None = None, *, agency: str | None = Non
     last day for a past year)."""
     today = today or today_in_china()
     year = year or (as_of.year if as_of else today.year)
+    if as_of is None and year > today.year:
+        raise UsageError(f"{year} has not started yet (today is {today})",
+                         f"Pass --as-of with a date inside {year}, e.g. --as-of {year}-06-30, to see it in advance.")
     as_of = as_of or min(today, dt.date(year, 12, 31))
     if as_of.year != year:
         raise UsageError(f"--as-of {as_of} is not in {year}", "Give a date inside the reported year.")

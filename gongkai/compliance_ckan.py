@@ -43,12 +43,6 @@ def publish_report(report: ComplianceReport, client: Client, organization: str =
     if pkg is None:
         client.call("package_create", {"name": name, **wanted, "tags": tags})
         pkg = client.call("package_show", {"id": name})
-    else:
-        changed = {k: v for k, v in wanted.items() if _norm(v) != _norm(pkg.get(k))}
-        if pkg.get("owner_org") not in (organization,) and pkg.get("organization", {}).get("name") == organization:
-            changed.pop("owner_org", None)  # CKAN answers with the organization's id
-        if changed:
-            client.call("package_patch", {"id": name, **changed})
     have = {r.get("name"): r for r in pkg.get("resources", [])}
     for ext, fmt in FORMATS.items():
         fname = f"compliance-{report.year}.{ext}"
@@ -65,6 +59,12 @@ def publish_report(report: ComplianceReport, client: Client, organization: str =
             client.call("resource_create", {"package_id": pkg["id"], **fields}, files={"upload": upload})
         else:
             client.call("resource_patch", {"id": r["id"], **fields}, files={"upload": upload})
+    # the metadata (with its 截至 date) last: a failure during the uploads leaves the old metadata in place
+    changed = {k: v for k, v in wanted.items() if _norm(v) != _norm(pkg.get(k))}
+    if pkg.get("owner_org") not in (organization,) and pkg.get("organization", {}).get("name") == organization:
+        changed.pop("owner_org", None)  # CKAN answers with the organization's id
+    if changed:
+        client.call("package_patch", {"id": name, **changed})
     return {"name": name, "url": f"{client.url}/dataset/{name}", "writes": client.writes - before}
 
 

@@ -9,6 +9,7 @@ unless ``GONGKAI_SMTP_SECURITY=none`` says so. Sending never raises: failures co
 
 from __future__ import annotations
 
+import logging
 import os
 import smtplib
 import socket
@@ -23,6 +24,8 @@ import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from .errors import ConfigError
+
+log = logging.getLogger("gongkai.notify")
 
 EventKind = Literal["run-failed", "deadline-upcoming", "deadline-overdue"]
 
@@ -55,10 +58,19 @@ class SmtpSettings:
         security = os.environ.get("GONGKAI_SMTP_SECURITY", "auto")
         if security not in ("auto", "starttls", "ssl", "none"):
             raise ConfigError(f"GONGKAI_SMTP_SECURITY={security!r}: use auto, starttls, ssl or none")
-        port = int(os.environ.get("GONGKAI_SMTP_PORT") or (465 if security == "ssl" else 25))
+        raw_port = os.environ.get("GONGKAI_SMTP_PORT") or ("465" if security == "ssl" else "25")
+        try:
+            port = int(raw_port)
+        except ValueError:
+            raise ConfigError(f"GONGKAI_SMTP_PORT={raw_port!r} is not a port number",
+                              "Set it to a number such as 25, 465 or 587.") from None
         password = os.environ.get("GONGKAI_SMTP_PASSWORD")
         if not password and os.environ.get("GONGKAI_SMTP_PASSWORD_FILE"):
-            password = Path(os.environ["GONGKAI_SMTP_PASSWORD_FILE"]).read_text(encoding="utf-8").strip()
+            try:
+                password = Path(os.environ["GONGKAI_SMTP_PASSWORD_FILE"]).read_text(encoding="utf-8").strip()
+            except OSError as e:
+                raise ConfigError(f"GONGKAI_SMTP_PASSWORD_FILE cannot be read ({e.strerror})",
+                                  "Point it at a readable file holding the SMTP password.") from None
         return cls(host, port, os.environ.get("GONGKAI_SMTP_USER") or None, password,
                    os.environ.get("GONGKAI_SMTP_FROM") or f"gongkai@{socket.getfqdn()}",
                    "ssl" if port == 465 and security == "auto" else security)  # type: ignore[arg-type]
@@ -69,7 +81,14 @@ class Notifier:
 
     def __init__(self, smtp: SmtpSettings | None = None, *, timeout: float = 15, attempts: int = 3,
                  backoff: float = 1.0) -> None:
-        self.smtp = smtp if smtp is not None else SmtpSettings.from_env()
+        self.smtp_error: str | None = None
+        if smtp is None:
+            try:
+                smtp = SmtpSettings.from_env()
+            except Exception as e:  # a bad setting must not raise into a run: reported when e-mail is due
+                self.smtp_error = f"e-mail not sent: bad SMTP setting: {e}"
+                log.warning("%s", self.smtp_error)
+        self.smtp = smtp
         self.timeout, self.attempts, self.backoff = timeout, attempts, backoff
 
     def send(self, event: Event, emails: list[str], webhooks: list[str]) -> list[str]:
@@ -81,7 +100,7 @@ class Notifier:
                 errors.append(f"webhook {_host(url)}: {_short(e)}")
         if emails:
             if self.smtp is None:
-                errors.append("e-mail not sent: no SMTP server configured (set GONGKAI_SMTP_HOST)")
+                errors.append(self.smtp_error or "e-mail not sent: no SMTP server configured (set GONGKAI_SMTP_HOST)")
             else:
                 try:
                     self._retrying(lambda: self._email(emails, event))
@@ -143,9 +162,17 @@ def _transient(e: BaseException) -> bool:
 
 
 def _host(url: str) -> str:
+    """Host and port of a webhook URL, never its ``user:password@``, path or query (any may carry a key)."""
     from urllib.parse import urlsplit
 
-    return urlsplit(url).netloc or url  # the path may carry a secret key: never shown
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "(unparsable URL)"
+    if ":" in host:
+        host = f"[{host}]"
+    return (host + (f":{port}" if port else "")) or "(no host)"
 
 
 def _short(e: BaseException) -> str:

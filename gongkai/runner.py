@@ -9,6 +9,7 @@ one step, and CKAN's current version changes only with the last metadata patch.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import time
@@ -23,10 +24,11 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from .compliance import CHINA, upcoming
 from .errors import ConfigError, GongkaiError, StoreError, UsageError
 from .notify import Event, Notifier
+from .pii import scrub
 from .pipeline import Project
 from .runs import History, default_history_url
 from .schedule import PipelineSpec
-from .sources import Fetched, fetch
+from .sources import Fetched, fetch, private_dir
 
 log = logging.getLogger("gongkai.schedule")
 
@@ -42,13 +44,14 @@ class RunResult:
     error: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     fetched: Fetched | None = field(default=None, repr=False)
+    fingerprint: str | None = field(default=None, repr=False)  # the source's and the dataset's files
 
     @property
     def ok(self) -> bool:
         return self.status in ("released", "unchanged", "skipped", "locked")
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "fetched"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("fetched", "fingerprint")}
 
 
 class _Invalid(Exception):
@@ -100,7 +103,8 @@ class Runner:
                                         retry=retry_if_exception(is_transient), sleep=self.sleep,
                                         before_sleep=lambda s: log.warning("%s: try %d failed (%s); retrying",
                                                                            dataset, s.attempt_number,
-                                                                           s.outcome.exception() if s.outcome else "")):
+                                                                           scrub(str(s.outcome.exception()))
+                                                                           if s.outcome else "")):
                     with attempt:
                         result.attempts = attempt.retry_state.attempt_number
                         if lease.lost:
@@ -114,33 +118,49 @@ class Runner:
             except Exception as e:  # a bug: record it, keep the scheduler alive
                 result.status = "failed"
                 result.error = f"{type(e).__name__}: {e}"
-                result.detail["traceback"] = traceback.format_exc(limit=8)
+                result.detail["traceback"] = scrub(traceback.format_exc(limit=8))
             except BaseException:  # Ctrl-C, SystemExit: record the run as ended, then stop
                 self.history.finish(run_id, "failed", attempts=result.attempts, error="interrupted")
                 raise
-        if result.status in ("failed", "invalid"):
-            self._notify_failure(pipeline, result)
+        if result.error:  # a database or data error can quote a personal value: masked everywhere it goes
+            result.error = scrub(result.error)
         fetched = result.fetched
         formed = fetched.formed.isoformat() if fetched and fetched.formed else None
         self.history.finish(run_id, result.status, versions=result.versions, attempts=result.attempts,
-                            error=result.error, fingerprint=fetched.fingerprint if fetched else None, formed=formed,
-                            detail=result.detail)
+                            error=result.error, fingerprint=result.fingerprint, formed=formed, detail=result.detail)
+        if result.status in ("failed", "invalid"):  # after finish: a notification problem never strands a run
+            try:
+                self._notify_failure(pipeline, result)
+            except Exception as e:
+                log.warning("notification of run %s failed: %s", run_id, scrub(f"{type(e).__name__}: {e}"))
+                result.detail["notify_errors"] = [scrub(f"{type(e).__name__}: {e}")]
+            if result.detail.get("notify_errors"):
+                self.history.update_detail(run_id, result.detail)
         return result
 
     def _attempt(self, pipeline: PipelineSpec, dataset: str, force: bool, result: RunResult, run_id: int) -> None:
         spec = self.project.spec(dataset)
+        private_dir(self.project.store.path / ".schedule")
         cache = self.project.store.path / ".schedule" / "sources" / pipeline.id / dataset
         fetched = result.fetched = fetch(pipeline.sources.get(dataset), spec, pipeline.base, cache,
                                          pipeline.timeout_seconds)
+        try:
+            self._release(pipeline, dataset, force, result, run_id, fetched)
+        finally:
+            fetched.cleanup()  # a SQL dump is not kept: only its fingerprint
+
+    def _release(self, pipeline: PipelineSpec, dataset: str, force: bool, result: RunResult, run_id: int,
+                 fetched: Fetched) -> None:
+        fingerprint = result.fingerprint = _fingerprint(fetched, self.project.spec(dataset))
         result.detail["source"] = [{k: p.get(k) for k in ("kind", "name", "status", "bytes")} for p in fetched.parts]
-        if not force and self.history.done_fingerprint(pipeline.id, dataset) == fetched.fingerprint:
+        if not force and self.history.done_fingerprint(pipeline.id, dataset) == fingerprint:
             result.status = "skipped"
             result.detail["reason"] = ("not modified (HTTP 304)" if fetched.not_modified
                                        else "source unchanged since the last completed run")
             return
         outcome = self.project.release(dataset, fetched.paths, formed=fetched.formed)
         if outcome.status == "invalid":
-            self.history.mark_done(pipeline.id, dataset, fetched.fingerprint, run_id)  # same file: same problems
+            self.history.mark_done(pipeline.id, dataset, fingerprint, run_id)  # same files: same problems
             r = outcome.report
             first = "; ".join(f"{p.where or dataset}: {p.message}" for p in r.problems if p.severity == "error")
             raise _Invalid(f"{r.error_count} error(s) in the source, nothing released. {first[:600]}")
@@ -150,7 +170,7 @@ class Runner:
         result.detail["version"] = outcome.version
         if pipeline.target.kind == "ckan":
             result.detail["ckan"] = self._publish(pipeline, dataset)
-        self.history.mark_done(pipeline.id, dataset, fetched.fingerprint, run_id)
+        self.history.mark_done(pipeline.id, dataset, fingerprint, run_id)
 
     def _publish(self, pipeline: PipelineSpec, dataset: str) -> dict[str, Any]:
         from .ckan import Client, token_from_env
@@ -193,7 +213,7 @@ class Runner:
         event = Event("run-failed", f"[gongkai] {what}：{spec.title.zh}（{result.dataset}）", text,
                       {"pipeline": pipeline.id, "dataset": result.dataset, "run_id": result.run_id,
                        "status": result.status, "error": result.error, "agency": spec.publisher.name})
-        errors = self._notifier().send(event, n.email, n.webhook)
+        errors = [scrub(e) for e in self._notifier().send(event, n.email, n.webhook)]
         if errors:
             log.warning("notification of run %s not delivered: %s", result.run_id, "; ".join(errors))
             result.detail["notify_errors"] = errors
@@ -235,14 +255,26 @@ class Runner:
         return sent
 
 
-def queued_run(*, project_root: str, store: str, history_url: str, pipeline_file: str, dataset: str,
+def _fingerprint(fetched: Fetched, spec: Any) -> str:
+    """The source's fingerprint combined with the sha256 of the dataset's spec, schema and suite files, so a
+    corrected spec, schema or suite is applied to an unchanged source at the next run."""
+    h = hashlib.sha256(f"source\0{fetched.fingerprint}\n".encode())
+    for role, path in (("spec", spec.path), ("schema", spec.schema_path), ("suite", spec.quality_path)):
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else "-"
+        h.update(f"{role}\0{digest}\n".encode())
+    return h.hexdigest()
+
+
+def queued_run(*, project_root: str, store: str, pipeline_file: str, dataset: str, history_url: str | None = None,
                trigger: str = "queue") -> dict[str, Any]:
-    """The job an RQ worker runs: one dataset of one pipeline (everything it needs is in the arguments)."""
+    """The job an RQ worker runs: one dataset of one pipeline. The run history is ``history_url`` when the
+    dispatcher passed one (only a URL without a password is put into a job), else the worker's own
+    ``GONGKAI_HISTORY_URL``, else the SQLite file in the store."""
     from .schedule import load_pipeline
 
     project = Project(Path(project_root), store=Path(store))
     pipeline = load_pipeline(Path(pipeline_file), {s.id for s in project.catalog})
-    history = History(history_url)
+    history = History(history_url or os.environ.get("GONGKAI_HISTORY_URL") or default_history_url(project.store.path))
     try:
         return Runner(project, history).run_dataset(pipeline, dataset, trigger=trigger).to_dict()
     finally:

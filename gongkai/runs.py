@@ -2,7 +2,8 @@
 
 Tables (created on first use): ``gongkai_runs`` (one row per dataset run: start, end, status, versions produced,
 errors), ``gongkai_leases`` (at most one run per dataset at a time), ``gongkai_source_done`` (the fingerprint of
-the source each dataset's last completed run consumed, so an unchanged source is skipped) and
+the source — and of the dataset's spec, schema and suite files — each dataset's last completed run consumed, so
+an unchanged source is skipped) and
 ``gongkai_notices`` (deadline notices already sent).
 
 A lease is a row with an expiry that its holder's heartbeat keeps pushing forward. A run that dies stops its
@@ -140,19 +141,30 @@ class History:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        hint = "Give --history-url sqlite:///path/runs.sqlite or postgresql://user@host/db."
         try:
             u = engine_url(url)
-        except sa.exc.ArgumentError:
-            raise DatabaseError(f"not a database URL: {url!r}",
-                                "Give --history-url sqlite:///path/runs.sqlite or postgresql://user@host/db.") from None
+        except (sa.exc.ArgumentError, ValueError):  # no scheme, or a port that is not a number
+            raise DatabaseError(f"not a database URL: {_masked(url)}", hint) from None
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if u.get_backend_name() == "sqlite":
-            if u.database:
-                Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            if u.database and u.database != ":memory:":
+                from .sources import private_dir
+
+                parent = Path(u.database).parent
+                if ".schedule" in parent.parts:  # the default place: private, like the source caches
+                    private_dir(parent)
+                else:
+                    parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         elif u.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"connect_timeout": 10}
-        self.engine = sa.create_engine(u, **kwargs)
+        try:
+            self.engine = sa.create_engine(u, **kwargs)
+        except (sa.exc.ArgumentError, ImportError) as e:  # unknown dialect, driver not installed
+            raise DatabaseError(f"cannot use the run history at {_safe(url)}: no database driver for "
+                                f"{u.drivername} ({type(e).__name__})",
+                                f"{hint} Install its Python driver (for PostgreSQL: pip install psycopg2-binary).") from None
         if u.get_backend_name() == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._create()
@@ -185,6 +197,12 @@ class History:
             c.execute(runs.update().where(runs.c.id == run_id).values(
                 finished=utcnow(), status=status, versions=json.dumps(versions or []), attempts=attempts,
                 error=error, source_fingerprint=fingerprint, formed=formed,
+                detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
+
+    def update_detail(self, run_id: int, detail: dict[str, Any]) -> None:
+        """Replace a finished run's detail (e.g. to add notification errors found after it finished)."""
+        with self.engine.begin() as c:
+            c.execute(runs.update().where(runs.c.id == run_id).values(
                 detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
 
     def record(self, pipeline: str, dataset: str, trigger: str, status: str, error: str | None = None) -> int:
@@ -353,4 +371,11 @@ def _safe(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:
-        return "(unparsable URL)"
+        return _masked(url)
+
+
+def _masked(url: str) -> str:
+    """``url`` as typed (for saying what is wrong with it), its ``user:password@`` replaced by ``***@``."""
+    import re
+
+    return repr(re.sub(r"(?<=://)[^/?#]*@", "***@", url) if "@" in url else url)

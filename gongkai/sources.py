@@ -23,6 +23,7 @@ import email.utils
 import hashlib
 import json
 import os
+import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -55,6 +56,13 @@ class Fetched:
     fingerprint: str
     parts: list[dict[str, Any]] = field(default_factory=list)
     formed: dt.date | None = None
+    temporary: bool = False  # a SQL dump: deleted after the run (only its fingerprint is kept)
+
+    def cleanup(self) -> None:
+        """Delete the files if they are a temporary dump (they can hold unmasked personal data)."""
+        if self.temporary:
+            for p in self.paths:
+                p.unlink(missing_ok=True)
 
     @property
     def not_modified(self) -> bool:
@@ -80,7 +88,7 @@ def fetch(source: SourceSpec | None, spec: DatasetSpec, base: Path, cache: Path,
         if source is not None and source.formed == "last-modified":
             formed = max(dt.datetime.fromtimestamp(p.stat().st_mtime, CHINA).date() for p in paths)
         return Fetched(paths, _fingerprint(parts), parts, formed)
-    cache.mkdir(parents=True, exist_ok=True)
+    private_dir(cache)
     if source.kind == "url":
         urls = source.urls
         names = _unique_names([_name_from_url(u, spec.id, i) for i, u in enumerate(urls)])
@@ -96,7 +104,26 @@ def fetch(source: SourceSpec | None, spec: DatasetSpec, base: Path, cache: Path,
         return Fetched([cache / n for n in names], _fingerprint(parts), parts, formed)
     assert source.sql is not None
     part = _query(source.sql, spec.id, cache, timeout)
-    return Fetched([cache / part["name"]], _fingerprint([part]), [part])
+    return Fetched([cache / part["name"]], _fingerprint([part]), [part], temporary=True)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` and its parents; from the ``.schedule`` component down (or ``path`` alone) each is made
+    mode 0700 explicitly, whatever the umask: raw sources and the run history can hold unmasked personal data."""
+    path.mkdir(parents=True, exist_ok=True)
+    parts = path.parts
+    top = len(parts) - 1 - parts[::-1].index(".schedule") if ".schedule" in parts else len(parts) - 1
+    for i in range(top, len(parts)):
+        os.chmod(Path(*parts[: i + 1]), 0o700)
+    return path
+
+
+def _private_open(path: Path, mode: str, **kw: Any) -> Any:
+    """Open a new file readable by its owner only (0600, set explicitly whatever the umask)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.chmod(path, 0o600)
+    return os.fdopen(fd, mode, **kw)
 
 
 def _resolve(path: str | list[str], base: Path) -> list[Path]:
@@ -119,17 +146,22 @@ def _fingerprint(parts: list[dict[str, Any]]) -> str:
 # -- HTTP ---------------------------------------------------------------------------------------------------
 
 def _name_from_url(url: str, dataset: str, i: int) -> str:
-    name = urllib.parse.unquote(Path(urllib.parse.urlsplit(url).path).name).lstrip(".")
-    return name or f"{dataset}-{i + 1}"
+    """The cache file name: the URL path's last segment, decoded first (``%2F..`` cannot climb out of the cache);
+    a name with a slash or backslash, a leading dot or a NUL becomes ``<dataset>-<n><ext>``."""
+    name = urllib.parse.unquote(urllib.parse.urlsplit(url).path).rsplit("/", 1)[-1]
+    if name and not name.startswith(".") and not any(c in name for c in "/\\\0"):
+        return name
+    ext = re.search(r"\.[A-Za-z0-9]{1,10}$", name)
+    return f"{dataset}-{i + 1}{ext.group(0) if ext else ''}"
 
 
 def _unique_names(names: list[str]) -> list[str]:
     return [n if names.count(n) == 1 else f"{i + 1}-{n}" for i, n in enumerate(names)]
 
 
-def _get(session: requests.Session, url: str, target: Path, timeout: float) -> dict[str, Any]:
+def _get(session: requests.Session, url: str, target: Path, timeout: float, conditional: bool = True) -> dict[str, Any]:
     meta_path = target.with_name(target.name + ".http.json")
-    meta = _read_meta(meta_path, url, target)
+    meta = _read_meta(meta_path, url, target) if conditional else None
     headers = {}
     if meta:
         if meta.get("etag"):
@@ -141,13 +173,16 @@ def _get(session: requests.Session, url: str, target: Path, timeout: float) -> d
     try:
         with session.get(url, headers=headers, stream=True, timeout=(timeout, timeout), allow_redirects=True) as r:
             if r.status_code == 304:
-                if meta:
-                    return {**meta, "kind": "url", "name": target.name, "origin": url, "status": "not-modified"}
+                if meta and sha256_file(target) == meta.get("sha256"):
+                    return {**meta, "kind": "url", "name": target.name, "origin": _show(url), "status": "not-modified"}
+                if meta:  # the cached copy was altered: fetch the whole file again
+                    r.close()
+                    return _get(session, url, target, timeout, conditional=False)
                 raise TransientSourceError(f"{_show(url)}: 304 Not Modified to an unconditional request",
                                            "A caching proxy answered wrongly; the run is retried.")
             _check_status(r, url)
             h, size = hashlib.sha256(), 0
-            with tmp.open("wb") as f:
+            with _private_open(tmp, "wb") as f:
                 for chunk in r.iter_content(CHUNK):
                     if time.monotonic() > deadline:
                         raise requests.Timeout()
@@ -170,10 +205,16 @@ def _get(session: requests.Session, url: str, target: Path, timeout: float) -> d
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, target)
-    meta = {"url": url, "etag": etag, "last_modified": last_modified, "sha256": h.hexdigest(), "bytes": size,
+    meta = {"url_sha256": _url_hash(url), "url": _show(url), "etag": etag, "last_modified": last_modified, "sha256": h.hexdigest(), "bytes": size,
             "fetched": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    return {**meta, "kind": "url", "name": target.name, "origin": url, "status": "downloaded"}
+    with _private_open(meta_path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(meta, ensure_ascii=False, indent=1))
+    return {**meta, "kind": "url", "name": target.name, "origin": _show(url), "status": "downloaded"}
+
+
+def _url_hash(url: str) -> str:
+    """What the cache keeps of the URL: its sha256 (the URL itself may carry a password or a key)."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
 def _read_meta(meta_path: Path, url: str, target: Path) -> dict[str, Any] | None:
@@ -182,7 +223,7 @@ def _read_meta(meta_path: Path, url: str, target: Path) -> dict[str, Any] | None
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if meta.get("url") != url or not target.is_file() or target.stat().st_size != meta.get("bytes"):
+    if meta.get("url_sha256") != _url_hash(url) or not target.is_file() or target.stat().st_size != meta.get("bytes"):
         return None
     return meta  # type: ignore[no-any-return]
 
@@ -198,9 +239,17 @@ def _check_status(r: requests.Response, url: str) -> None:
 
 
 def _show(url: str) -> str:
-    """The URL for messages and the run history: without its query string, which may carry a key."""
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + ("?…" if parts.query else "")
+    """The URL for messages and the run history: scheme://host[:port]/path, without ``user:password@`` and
+    without the query string (either may carry a secret)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(unparsable URL)"
+    return urllib.parse.urlunsplit((parts.scheme, host + port, parts.path, "", "")) + ("?…" if parts.query else "")
 
 
 def _first_line(e: Exception) -> str:
@@ -238,7 +287,7 @@ def _query(sql: SqlSource, dataset: str, cache: Path, timeout: float) -> dict[st
     target, tmp = cache / name, cache / f".{name}.part"
     rows = 0
     try:
-        with engine.connect() as c, tmp.open("w", encoding="utf-8", newline="") as f:
+        with engine.connect() as c, _private_open(tmp, "w", encoding="utf-8", newline="") as f:
             result = c.execute(sa.text(sql.query))
             w = csv.writer(f)
             w.writerow(list(result.keys()))

@@ -1,6 +1,9 @@
 """Running pipelines on several workers: the scheduler enqueues one RQ job per dataset on Redis, and any number of
 ``rq worker`` processes (on this host or others sharing the store and a PostgreSQL run history) execute them.
-The per-dataset lease in the run history still allows only one run of a dataset at a time."""
+The per-dataset lease in the run history still allows only one run of a dataset at a time.
+
+A history URL with a password is never put into a job (RQ keeps job arguments in Redis, readable by anyone with
+access to it): workers then read it from their own ``GONGKAI_HISTORY_URL``."""
 
 from __future__ import annotations
 
@@ -31,10 +34,21 @@ class Dispatcher:
                 continue
             kwargs: dict[str, Any] = {"project_root": str(self.project.root.resolve()),
                                       "store": str(self.project.store.path.resolve()),
-                                      "history_url": self.history_url, "pipeline_file": str(pipeline.path),
-                                      "dataset": d}
+                                      "pipeline_file": str(pipeline.path), "dataset": d}
+            if not _has_password(self.history_url):
+                kwargs["history_url"] = self.history_url
             self.queue.enqueue_call(JOB, kwargs=kwargs, job_id=job_id, timeout=self.job_timeout,
                                     result_ttl=7 * 86400, failure_ttl=30 * 86400,
                                     description=f"gongkai {pipeline.id}/{d} ({when.isoformat()})")
             ids.append(job_id)
         return ids
+
+
+def _has_password(url: str) -> bool:
+    """True if ``url`` carries a password (or cannot be parsed, to be safe): it must not go into a job."""
+    import sqlalchemy as sa
+
+    try:
+        return sa.engine.make_url(url).password is not None
+    except Exception:
+        return True

@@ -82,3 +82,16 @@ def test_scheduler_enqueues_and_two_workers_run_the_pipelines(tmp_path: Path, qu
         assert [r.status for r in mine].count("released") == 1, [(r.pipeline, r.status) for r in mine]
         assert {r.status for r in mine} <= {"released", "skipped", "unchanged", "locked"}
         assert Project(REPO, store=store).store.versions(dataset) == ["v1"]
+
+
+def test_a_history_password_never_goes_into_a_job(tmp_path: Path, queue: Queue) -> None:
+    p = write_pipeline(tmp_path / "pipelines", "queued-secret")
+    project = Project(REPO, store=tmp_path / "store")
+    secret = Dispatcher(REDIS_URL, queue.name, project, "postgresql://gk:S3cret@db.example/runs")
+    when = dt.datetime(2025, 10, 9, 0, 0, tzinfo=dt.UTC)
+    secret.enqueue(p, when)
+    job = queue.jobs[0]
+    assert "history_url" not in job.kwargs and "S3cret" not in repr(job.kwargs)  # the worker's own env is used
+    plain = Dispatcher(REDIS_URL, queue.name, project, "sqlite:///x.sqlite")
+    plain.enqueue(p, when + dt.timedelta(minutes=1))
+    assert queue.jobs[1].kwargs["history_url"] == "sqlite:///x.sqlite"

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import ckanapi
 import pytest
@@ -87,6 +88,37 @@ def test_cli_publish(project: Project, admin: ckanapi.RemoteCKAN, anonymous: cka
         r = CliRunner().invoke(cli, ["--store", str(project.store.path), "compliance", "--agency", "省财政厅",
                                      "--publish", "--ckan-url", CKAN_URL, "--ckan-token-file", str(TOKEN_FILE)])
         assert r.exit_code == 2 and "without --agency" in r.output
+    finally:
+        with contextlib.suppress(ckanapi.NotFound):
+            admin.action.dataset_purge(id=name)
+
+
+class _FailingUploads(Client):
+    """A client whose second file upload fails (a network drop midway)."""
+
+    tried = 0
+
+    def call(self, action: str, data: dict | None = None, files: dict | None = None) -> Any:  # type: ignore[override]
+        if action in ("resource_create", "resource_patch"):
+            self.tried += 1
+            if self.tried == 2:
+                raise RuntimeError("connection lost")
+        return super().call(action, data, files=files)
+
+
+def test_a_failure_during_the_uploads_leaves_the_old_metadata(project: Project, admin: ckanapi.RemoteCKAN,
+                                                              anonymous: ckanapi.RemoteCKAN, run_id: str) -> None:
+    name = f"gongkai-compliance-partial-{run_id}"
+    try:
+        publish_report(build(project, 2025, as_of=dt.date(2025, 11, 10)), client(), "sheng-caizheng", name=name)
+        failing = _FailingUploads(CKAN_URL, TOKEN_FILE.read_text(encoding="utf-8").strip())
+        with pytest.raises(RuntimeError, match="connection lost"):
+            publish_report(build(project, 2025, as_of=dt.date(2025, 12, 31)), failing, "sheng-caizheng", name=name)
+        pkg = anonymous.action.package_show(id=name)
+        assert pkg["date_published"] == "2025-11-10" and "截至 2025-11-10" in pkg["notes"]
+        again = publish_report(build(project, 2025, as_of=dt.date(2025, 12, 31)), client(), "sheng-caizheng", name=name)
+        assert again["writes"] == 4  # three files still to replace, then the metadata
+        assert anonymous.action.package_show(id=name)["date_published"] == "2025-12-31"
     finally:
         with contextlib.suppress(ckanapi.NotFound):
             admin.action.dataset_purge(id=name)
