@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, UsageError
+from .spec import read_yaml_mapping
 
 log = logging.getLogger("gongkai.schedule")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -156,14 +156,7 @@ class PipelineSpec(_Model):
 
 def load_pipeline(path: Path, datasets: set[str] | None = None) -> PipelineSpec:
     """Load and check one pipeline file; with ``datasets`` (the catalog's ids) unknown datasets are refused."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such pipeline file") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a pipeline must be a mapping of keys")
+    raw = read_yaml_mapping(path, "pipeline file", "a pipeline")
     try:
         spec = PipelineSpec.model_validate({**raw, "path": path.resolve()})
     except ValidationError as e:

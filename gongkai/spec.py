@@ -203,19 +203,26 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items() if n != "path"]
 
 
+def read_yaml_mapping(path: Path, missing: str, mapping: str) -> dict[str, Any]:
+    """A YAML file of keys (a dataset spec, a pipeline); errors name the file: ``no such {missing}``,
+    ``{mapping} must be a mapping of keys``."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such {missing}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {mapping} must be a mapping of keys")
+    return raw
+
+
 def load_spec(path: Path) -> DatasetSpec:
     """Load and check one spec, its Table Schema and its quality suite; errors name the file and key."""
     from .schema import check_schema
     from .suite import load_suite
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such dataset spec") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a dataset spec must be a mapping of keys")
+    raw = read_yaml_mapping(path, "dataset spec", "a dataset spec")
     try:
         spec = DatasetSpec.model_validate({**raw, "path": path.resolve()})
     except ValidationError as e:

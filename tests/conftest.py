@@ -67,3 +67,13 @@ def lottery_csv(tmp_path: Path, rows: list[dict[str, object]], name: str = "lott
 
 def problems(outcome, type_: str | None = None):  # type: ignore[no-untyped-def]
     return [p for p in outcome.report.problems if type_ is None or p.type == type_]
+
+
+@pytest.fixture(scope="module")
+def flow_sample(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The fund-flow datasets released from the committed samples, once per module."""
+    from .flows_support import release_all
+
+    p = Project(REPO, store=tmp_path_factory.mktemp("flows") / "store")
+    release_all(p)
+    return p

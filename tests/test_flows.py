@@ -33,16 +33,8 @@ from .flows_support import (
 )
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """The three flow datasets released from the committed samples (once for the module)."""
-    p = Project(REPO, store=tmp_path_factory.mktemp("flows") / "store")
-    release_all(p)
-    return p
-
-
-def test_trace_follows_the_tree_with_shares(sample: Project) -> None:
-    m = model(sample)
+def test_trace_follows_the_tree_with_shares(flow_sample: Project) -> None:
+    m = model(flow_sample)
     rows = trace(m, PA, 2025, depth=1).rows()
     source = {r["分配编号"]: r for r in allocation_rows()}
     root = rows[0]
@@ -56,8 +48,8 @@ def test_trace_follows_the_tree_with_shares(sample: Project) -> None:
     assert [v["dataset"] for v in m.versions] == ["fund-allocations", "lottery-welfare-projects", "poverty-projects"]
 
 
-def test_trace_reaches_spending_and_balance_of_projects(sample: Project) -> None:
-    rows = trace(model(sample), LT, 2025, start="CP2025-0001").rows()
+def test_trace_reaches_spending_and_balance_of_projects(flow_sample: Project) -> None:
+    rows = trace(model(flow_sample), LT, 2025, start="CP2025-0001").rows()
     [alloc] = [r for r in rows if r["depth"] == 0]
     lottery = {r["项目编号"]: r for r in generator.lottery_projects(random.Random(generator.SEED))}
     p = lottery["CP2025-0001"]
@@ -68,26 +60,26 @@ def test_trace_reaches_spending_and_balance_of_projects(sample: Project) -> None
     assert uses["支出"]["dataset"] == "lottery-welfare-projects"
 
 
-def test_trace_from_a_region_with_depth(sample: Project) -> None:
-    rows = trace(model(sample), PA, 2025, start="530381", depth=1).rows()
+def test_trace_from_a_region_with_depth(flow_sample: Project) -> None:
+    rows = trace(model(flow_sample), PA, 2025, start="530381", depth=1).rows()
     assert rows[0]["flow_id"] == "FP2025-PA-530381" and rows[0]["region_name"] == "宣威市"
     assert {r["depth"] for r in rows} == {0, 1} and all(r["project_id"] for r in rows[1:])
     with pytest.raises(UsageError, match="did you mean 宣威市财政局"):
-        trace(model(sample), PA, 2025, start="宣威市")
+        trace(model(flow_sample), PA, 2025, start="宣威市")
     with pytest.raises(UsageError, match="did you mean '财政专项扶贫资金'"):
-        trace(model(sample), "财政专项扶贫", 2025)
+        trace(model(flow_sample), "财政专项扶贫", 2025)
 
 
-def test_clean_fund_is_reported_clean(sample: Project) -> None:
-    result = reconcile(model(sample), LT, 2025)
+def test_clean_fund_is_reported_clean(flow_sample: Project) -> None:
+    result = reconcile(model(flow_sample), LT, 2025)
     assert result.clean and result.findings == []
     [checked] = result.checked
     assert checked["clean"] and checked["allocations"] == sum(1 for r in allocation_rows() if r["资金名称"] == LT)
 
 
-def test_planted_findings_in_the_samples(sample: Project) -> None:
+def test_planted_findings_in_the_samples(flow_sample: Project) -> None:
     """The generator plants three problems in 财政专项扶贫资金; reconcile finds those and nothing else."""
-    result = reconcile(model(sample), PA, 2025)
+    result = reconcile(model(flow_sample), PA, 2025)
     found = {(f.kind, f.node): f for f in result.findings}
     tag, county, cents = generator.UNASSIGNED
     assert set(found) == {("sum-mismatch", f"FP2025-{tag}-{county}"),
@@ -121,8 +113,8 @@ def test_mismatches_planted_in_test_data(tmp_path: Path) -> None:
     assert len(found) == 4 and not result.checked[0]["clean"]
 
 
-def test_top_counts_each_yuan_once(sample: Project) -> None:
-    m = model(sample)
+def test_top_counts_each_yuan_once(flow_sample: Project) -> None:
+    m = model(flow_sample)
     by_project = top(m, "project", LT, 2025, limit=1000)
     root = trace(m, LT, 2025, depth=0).rows()[0]["amount"]
     assert sum(r["amount"] for r in by_project) == root  # the clean fund: every yuan reaches a project
@@ -175,9 +167,9 @@ def test_a_changed_release_file_is_refused(tmp_path: Path) -> None:
         model(p)
 
 
-def test_books_that_do_not_balance_inside_a_project(sample: Project) -> None:
+def test_books_that_do_not_balance_inside_a_project(flow_sample: Project) -> None:
     """A project whose 支出 + 结余 differ from its money (the gate normally stops this) shows under its allocation."""
-    m = model(sample)
+    m = model(flow_sample)
     m.con.execute("UPDATE project_records SET balance = balance + 500 WHERE project_id = 'CP2025-0001'")
     m.con.execute("UPDATE flows SET amount = amount + 500 WHERE flow_id LIKE '%/结余' AND project_id = 'CP2025-0001'")
     [f] = reconcile(m, LT, 2025).findings
@@ -191,8 +183,8 @@ def gk(store: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_cli_trace_reconcile_top_in_three_formats(sample: Project) -> None:
-    store = sample.store.path
+def test_cli_trace_reconcile_top_in_three_formats(flow_sample: Project) -> None:
+    store = flow_sample.store.path
     code, out = gk(store, "flows", "trace", "--fund", PA, "--year", "2025", "--depth", "1")
     assert code == 0 and "云南省财政厅" in out and "100.0%" in out and "fund-allocations v1" in out
     code, out = gk(store, "flows", "trace", "--fund", PA, "--year", "2025", "--from", "530381", "--format", "csv")
@@ -215,10 +207,10 @@ def test_cli_trace_reconcile_top_in_three_formats(sample: Project) -> None:
     assert out.splitlines()[0] == "rank,key,name,amount,share,allocations,spent,balance,funds,versions"
 
 
-def test_cli_errors_are_clear(sample: Project) -> None:
-    code, out = gk(sample.store.path, "flows", "trace", "--fund", PA, "--year", "2024")
+def test_cli_errors_are_clear(flow_sample: Project) -> None:
+    code, out = gk(flow_sample.store.path, "flows", "trace", "--fund", PA, "--year", "2024")
     assert code == 2 and "funds and years" in out
-    code, out = gk(sample.store.path, "flows", "top", "--as-of", "2025/1/1")
+    code, out = gk(flow_sample.store.path, "flows", "top", "--as-of", "2025/1/1")
     assert code == 2 and "YYYY-MM-DD" in out
 
 

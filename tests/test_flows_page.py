@@ -16,22 +16,14 @@ from gongkai import Project
 from gongkai.flowpage import render, sankey_graph, write_page
 from gongkai.flows import trace
 
-from .conftest import REPO
-from .flows_support import LT, PA, allocation_rows, model, release_all
+from .flows_support import LT, PA, allocation_rows, model
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    p = Project(REPO, store=tmp_path_factory.mktemp("page") / "store")
-    release_all(p)
-    return p
-
-
-def test_graph_conserves_money(sample: Project) -> None:
+def test_graph_conserves_money(flow_sample: Project) -> None:
     """Into every organization or project node flows what flows out of it (or into the 去向不明 sink)."""
-    rows = trace(model(sample), PA, 2025).rows()
+    rows = trace(model(flow_sample), PA, 2025).rows()
     graph = sankey_graph(rows, None)
     names = {n["name"] for n in graph["nodes"]}
     cities = {r["接收单位"] for r in allocation_rows() if r["资金名称"] == PA and r["层级"] == "市"}
@@ -48,8 +40,8 @@ def test_graph_conserves_money(sample: Project) -> None:
             assert flow_out.get(node["id"], 0) == pytest.approx(flow_in[node["id"]] + overspent), node
 
 
-def test_page_is_self_contained_and_deterministic(sample: Project) -> None:
-    m = model(sample)
+def test_page_is_self_contained_and_deterministic(flow_sample: Project) -> None:
+    m = model(flow_sample)
     page = render(m, LT, 2025)
     html = page.html
     assert not re.search(r"<(script|link|img|iframe)[^>]*\b(src|href)=[\"']?(https?:)?//", html)
@@ -57,7 +49,7 @@ def test_page_is_self_contained_and_deterministic(sample: Project) -> None:
     data = json.loads(re.search(r'<script type="application/json" id="flow-data">(.*?)</script>', html, re.S).group(1))
     assert len(data["nodes"]) == page.nodes and data["links"]
     assert "没有发现问题" in html and "fund-allocations" in html and m.releases["fund-allocations"].manifest_sha256 in html
-    assert render(model(sample), LT, 2025).html == html
+    assert render(model(flow_sample), LT, 2025).html == html
     assert page.totals["下达"] == page.totals["支出"] + page.totals["结余"]  # the clean fund adds up
     pa = render(m, PA, 2025)
     assert "发现 3 处问题" in pa.html and pa.totals["下达"] > pa.totals["支出"] + pa.totals["结余"] - Decimal(1)
@@ -111,8 +103,8 @@ def keep(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("fund", [LT, PA])
-def test_page_renders_in_chromium(sample: Project, browser, tmp_path: Path, fund: str) -> None:  # type: ignore[no-untyped-def]
-    page = write_page(model(sample), fund, 2025, tmp_path / "flows.html")
+def test_page_renders_in_chromium(flow_sample: Project, browser, tmp_path: Path, fund: str) -> None:  # type: ignore[no-untyped-def]
+    page = write_page(model(flow_sample), fund, 2025, tmp_path / "flows.html")
     seen = open_page(browser, tmp_path / "flows.html", fund)
     expected = sorted(n["name"] for n in page.graph["nodes"])
     problems = []
@@ -131,9 +123,9 @@ def test_page_renders_in_chromium(sample: Project, browser, tmp_path: Path, fund
     assert "云南省财政厅" in seen["nodes"] and "实际支出" in seen["nodes"]
 
 
-def test_a_broken_page_is_caught(sample: Project, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_page_is_caught(flow_sample: Project, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The checks above can fail: a script error shows in the console log and nothing renders."""
-    page = write_page(model(sample), LT, 2025, tmp_path / "flows.html")
+    page = write_page(model(flow_sample), LT, 2025, tmp_path / "flows.html")
     broken = tmp_path / "broken.html"
     broken.write_text(page.html.replace("d3.sankey()", "d3.sankeyy()"), encoding="utf-8")
     from selenium.common.exceptions import TimeoutException
@@ -144,20 +136,20 @@ def test_a_broken_page_is_caught(sample: Project, browser, tmp_path: Path) -> No
     (ARTIFACTS / "flows-broken-on-purpose.png").unlink()
 
 
-def test_depth_limits_the_diagram(sample: Project) -> None:
-    page = render(model(sample), PA, 2025, depth=2)
+def test_depth_limits_the_diagram(flow_sample: Project) -> None:
+    page = render(model(flow_sample), PA, 2025, depth=2)
     kinds = {n["kind"] for n in page.graph["nodes"]}
     assert kinds == {"org"}  # 财政部 → 省 → 市 → 县, no projects and no sinks
     assert "宣威市财政局" in {n["name"] for n in page.graph["nodes"]}
 
 
-def test_cli_page(sample: Project, tmp_path: Path) -> None:
+def test_cli_page(flow_sample: Project, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from gongkai.cli import cli
 
     out = tmp_path / "page" / "lt.html"
-    base = ["--store", str(sample.store.path), "flows", "page", "--fund", LT, "--year", "2025", "-o", str(out)]
+    base = ["--store", str(flow_sample.store.path), "flows", "page", "--fund", LT, "--year", "2025", "-o", str(out)]
     result = CliRunner().invoke(cli, base, catch_exceptions=False)
     assert result.exit_code == 0 and out.is_file() and "个节点，0 处问题" in result.output
     result = CliRunner().invoke(cli, [*base, "--publish"], catch_exceptions=False)

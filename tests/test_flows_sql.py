@@ -15,38 +15,30 @@ from gongkai.errors import UsageError
 from gongkai.sql import run_sql
 from gongkai.tables import LocalReleases
 
-from .conftest import REPO
-from .flows_support import LT, release_all
+from .flows_support import LT
 
 QUESTION = ("SELECT to_region_code, sum(amount) AS amount FROM fund_allocations "
             "WHERE fund = '中央专项彩票公益金' AND level = '项目' GROUP BY to_region_code ORDER BY amount DESC LIMIT 5")
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    p = Project(REPO, store=tmp_path_factory.mktemp("sql") / "store")
-    release_all(p)
-    return p
 
 
 def sql(p: Project, query: str):  # type: ignore[no-untyped-def]
     return run_sql(p.catalog, LocalReleases(p.store), query)
 
 
-def test_views_answer_like_the_parquet_files(sample: Project) -> None:
-    result = sql(sample, QUESTION)
-    parquet = sample.store.release_dir("fund-allocations", "v1") / "data.parquet"
+def test_views_answer_like_the_parquet_files(flow_sample: Project) -> None:
+    result = sql(flow_sample, QUESTION)
+    parquet = flow_sample.store.release_dir("fund-allocations", "v1") / "data.parquet"
     expected = duckdb.sql(QUESTION.replace("fund_allocations", f"'{parquet}'")).fetchall()
     assert result.rows == expected and result.columns == ["to_region_code", "amount"]
     assert [(r.dataset, r.version) for r in result.releases] == [("fund-allocations", "v1")]
-    quoted = sql(sample, 'SELECT count(*) FROM "lottery-welfare-projects"')
+    quoted = sql(flow_sample, 'SELECT count(*) FROM "lottery-welfare-projects"')
     assert quoted.rows == [(120,)]
 
 
-def test_flow_tables_are_views_too(sample: Project) -> None:
-    result = sql(sample, f"SELECT stage, count(*) FROM flows WHERE fund = '{LT}' GROUP BY stage ORDER BY stage")
+def test_flow_tables_are_views_too(flow_sample: Project) -> None:
+    result = sql(flow_sample, f"SELECT stage, count(*) FROM flows WHERE fund = '{LT}' GROUP BY stage ORDER BY stage")
     counts = dict(result.rows)
-    assert counts["下达"] == sql(sample, f"SELECT count(*) FROM fund_allocations WHERE fund = '{LT}'").rows[0][0]
+    assert counts["下达"] == sql(flow_sample, f"SELECT count(*) FROM fund_allocations WHERE fund = '{LT}'").rows[0][0]
     assert counts["支出"] == 120  # every lottery project records its spending
     assert {r.dataset for r in result.releases} == {"fund-allocations", "lottery-welfare-projects", "poverty-projects"}
 
@@ -61,22 +53,22 @@ def test_flow_tables_are_views_too(sample: Project) -> None:
     ("SELECT * FROM no_such_table", "views: .*fund_allocations"),
     ("SELEC 1", "does not parse"),
 ])
-def test_anything_but_one_select_over_the_views_is_refused(sample: Project, query: str, pattern: str) -> None:
+def test_anything_but_one_select_over_the_views_is_refused(flow_sample: Project, query: str, pattern: str) -> None:
     with pytest.raises(UsageError, match=pattern):
-        sql(sample, query)
+        sql(flow_sample, query)
 
 
-def test_no_file_access_from_inside_a_select(sample: Project) -> None:
+def test_no_file_access_from_inside_a_select(flow_sample: Project) -> None:
     """Even a function that would read a file, hidden in an expression, is stopped by DuckDB itself."""
     from gongkai.sql import SqlError
 
     with pytest.raises((SqlError, UsageError)):
-        sql(sample, "SELECT (SELECT count(*) FROM glob('/etc/*')) AS n FROM fund_allocations")
+        sql(flow_sample, "SELECT (SELECT count(*) FROM glob('/etc/*')) AS n FROM fund_allocations")
 
 
-def test_cli_sql_formats(sample: Project, tmp_path: Path) -> None:
+def test_cli_sql_formats(flow_sample: Project, tmp_path: Path) -> None:
     runner = CliRunner()
-    base = ["--store", str(sample.store.path), "sql"]
+    base = ["--store", str(flow_sample.store.path), "sql"]
     out = runner.invoke(cli, [*base, QUESTION, "--format", "json"], catch_exceptions=False).output
     doc = json.loads(out)
     assert doc["columns"] == ["to_region_code", "amount"] and len(doc["rows"]) == 5
