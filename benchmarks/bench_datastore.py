@@ -21,8 +21,8 @@ import ckanapi
 import duckdb
 
 from gongkai import Project
-from gongkai.ckan import Client
-from gongkai.publish import DATASTORE_TYPES, Publisher
+from gongkai.ckan.client import Client
+from gongkai.ckan.publish import DATASTORE_TYPES, Publisher
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -136,11 +136,11 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def bench_gongkai(store: Path) -> dict[str, Any]:
     from gongkai import Project
     from gongkai.flows import build, reconcile, top, trace
-    from gongkai.tables import LocalReleases
+    from gongkai.release.reading import LocalReleases
 
     project = Project(REPO, store=store)
     r: dict[str, Any] = {}
-    r["build"], model = timed(lambda: build(project.catalog, LocalReleases(project.store)))
+    r["build"], model = timed(lambda: build(project.specs, LocalReleases(project.store)))
     r["flows_rows"] = model.con.execute("SELECT count(*) FROM flows").fetchone()[0]  # type: ignore[index]
     r["trace_to_county"], rows = timed(lambda: trace(model, FUND, YEAR, depth=3))
     r["trace_to_county_rows"] = len(rows)

@@ -23,8 +23,9 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from gongkai import Project  # noqa: E402
-from gongkai.runner import Runner  # noqa: E402
-from gongkai.runs import History, engine_url  # noqa: E402
+from gongkai.schedule.history import History  # noqa: E402
+from gongkai.schedule.runner import Runner  # noqa: E402
+from gongkai.urls import engine_url  # noqa: E402
 from tests.schedule_support import VILLAGE, SourceServer, village_csv, write_pipeline  # noqa: E402
 
 PG_URL = os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -7,8 +7,8 @@ Kinds (see ``KINDS``): 居民身份证号 (GB 11643: structure, birth date, addr
 the national list in ``gongkai/data/region-codes.csv``: current codes only, or abolished ones too), phone numbers
 (mobile or landline, several separated by 、/；) and hotlines (a phone or a service number such as 12317 or 400).
 
-Each kind is one SQL expression (DuckDB) giving the reason a cell is invalid, or NULL; :func:`reason` is the same
-rule in Python, for tests and for callers without a database.
+:func:`reason` gives the reason a value is invalid, or None; :mod:`gongkai.gate.identifier_sql` is the same rule
+as one DuckDB expression per kind, for whole columns.
 """
 
 from __future__ import annotations
@@ -116,61 +116,4 @@ def reason(kind: str, value: str, today: dt.date | None = None) -> str | None:
                 if not re.fullmatch(allowed, number):
                     return f"「{part.strip()}」不是有效的{'服务电话' if kind == 'hotline' else '电话号码'}"
             return None
-    raise ValueError(f"unknown identifier kind {kind!r}")
-
-
-# -- SQL rules (DuckDB) -------------------------------------------------------------------------------------------
-
-def create_sql(con) -> None:  # type: ignore[no-untyped-def]
-    """Table ``gk_regions`` and the macros behind :func:`reason_sql`, once per connection."""
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'gk_regions'").fetchall()[0][0]:
-        return
-    con.execute(f"CREATE TABLE gk_regions AS SELECT code, name, valid_to FROM read_csv('{REGION_CODES}', all_varchar=true)")
-    w_id = list(ID_WEIGHTS)
-    w_uscc = list(USCC_WEIGHTS)
-    con.execute(f"""
-        CREATE OR REPLACE MACRO gk_id_check(v) AS substr('{ID_CHECK}',
-            CAST(list_sum(list_transform(range(17), lambda i: CAST(substr(v, i + 1, 1) AS INTEGER) * {w_id}[i + 1])) % 11
-                 AS INTEGER) + 1, 1);
-        CREATE OR REPLACE MACRO gk_uscc_check(v) AS substr('{USCC_CHARS}', CAST((31 - list_sum(list_transform(range(17),
-            lambda i: (instr('{USCC_CHARS}', substr(v, i + 1, 1)) - 1) * {w_uscc}[i + 1])) % 31) % 31 AS INTEGER) + 1, 1);
-        CREATE OR REPLACE MACRO gk_region_name(v) AS (SELECT max(name) FROM gk_regions r WHERE r.code = v);
-        CREATE OR REPLACE MACRO gk_region_end(v) AS (SELECT max(coalesce(valid_to, '')) FROM gk_regions r WHERE r.code = v);
-    """)
-
-
-def reason_sql(kind: str, col: str) -> str:
-    """SQL giving the reason the text cell ``col`` is not a valid ``kind`` (NULL when valid or NULL)."""
-    v = f"trim({col})"
-    match kind:
-        case "resident-id":
-            born = f"try_strptime(substr({v}, 7, 8), '%Y%m%d')"
-            return (f"CASE WHEN NOT regexp_full_match({v}, '[0-9]{{17}}[0-9X]') THEN "
-                    f"CASE WHEN regexp_full_match({v}, '[0-9]{{15}}') THEN '15位旧号码，应换成18位号码' "
-                    f"ELSE '应为18位，前17位为数字，最后一位为数字或X' END "
-                    f"WHEN gk_region_name(substr({v}, 1, 6)) IS NULL THEN '前6位地址码 ' || substr({v}, 1, 6) || ' 不是行政区划代码' "
-                    f"WHEN {born} IS NULL THEN '出生日期 ' || substr({v}, 7, 8) || ' 不存在' "
-                    f"WHEN {born} < DATE '1900-01-01' OR {born} > current_date THEN '出生日期 ' || substr({v}, 7, 8) || ' 不合理' "
-                    f"WHEN substr({v}, 18, 1) <> gk_id_check({v}) THEN '校验码应为 ' || gk_id_check({v}) END")
-        case "uscc":
-            bad = f"regexp_replace({v}, '[{USCC_CHARS}]', '', 'g')"
-            return (f"CASE WHEN length({v}) <> 18 THEN '应为18位，实有' || length({v}) || '位' "
-                    f"WHEN {bad} <> '' THEN '含有不允许的字符 ' || array_to_string(list_sort(list_distinct(string_split({bad}, ''))), '') "
-                    f"|| '（只允许数字和除 I、O、S、V、Z 以外的大写字母）' "
-                    f"WHEN substr({v}, 3, 6) <> '{USCC_NATIONAL}' AND gk_region_name(substr({v}, 3, 6)) IS NULL "
-                    f"THEN '第3–8位 ' || substr({v}, 3, 6) || ' 不是行政区划代码' "
-                    f"WHEN substr({v}, 18, 1) <> gk_uscc_check({v}) THEN '校验码应为 ' || gk_uscc_check({v}) END")
-        case "region-code" | "region-code-historical":
-            known = (f"CASE WHEN gk_region_name({v}) IS NULL THEN CASE WHEN regexp_full_match({v}, '[0-9]{{6}}') "
-                     f"THEN '不是行政区划代码' ELSE '应为6位数字' END ")
-            if kind == "region-code":
-                known += (f"WHEN gk_region_end({v}) <> '' THEN '是已撤销的代码（' || gk_region_name({v}) || '，' "
-                          f"|| gk_region_end({v}) || '年起不再使用）' ")
-            return known + "END"
-        case "phone" | "hotline":
-            allowed = f"{MOBILE}|{LANDLINE}" + (f"|{SERVICE}" if kind == "hotline" else "")
-            word = "服务电话" if kind == "hotline" else "电话号码"
-            bad = (f"list_filter(string_split_regex({v}, '{PHONE_SEPARATORS}'), "
-                   f"lambda p: NOT regexp_full_match(regexp_replace(p, '\\s', '', 'g'), '{allowed}'))")
-            return f"CASE WHEN len({bad}) > 0 THEN '「' || trim({bad}[1]) || '」不是有效的{word}' END"
     raise ValueError(f"unknown identifier kind {kind!r}")

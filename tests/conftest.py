@@ -12,9 +12,31 @@ import pytest
 
 from gongkai import Project
 
+from .services import SERVICES, missing, under_ci
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of tests/ckan talks to the local CKAN."""
+    for item in items:
+        if "ckan" in Path(str(item.fspath)).parts[-2:-1]:
+            item.add_marker(pytest.mark.ckan)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test whose service is missing is skipped with the reason here, and fails under CI."""
+    for service in SERVICES:
+        if item.get_closest_marker(service) is None:
+            continue
+        why = missing(service)
+        if why is None:
+            continue
+        if under_ci():
+            pytest.fail(f"needs {service}, which CI must provide: {why}", pytrace=False)
+        pytest.skip(f"needs {service}: {why}")
 
 
 def load_sample_module(stem: str, name: str | None = None):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gongkai import Project
 from gongkai.flows import FlowModel, build
-from gongkai.tables import LocalReleases
+from gongkai.release.reading import LocalReleases
 
 from .conftest import REPO, generator, load_sample_module
 
@@ -30,7 +30,7 @@ def release_all(project: Project, sources: dict[str, Path] | None = None) -> Non
 
 
 def model(project: Project) -> FlowModel:
-    return build(project.catalog, LocalReleases(project.store))
+    return build(project.specs, LocalReleases(project.store))
 
 
 def allocation_rows() -> list[dict[str, str]]:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from gongkai import Project
-from gongkai.schedule import PipelineSpec, load_pipeline
+from gongkai.spec.pipelines import PipelineSpec, load_pipeline
 
 from .conftest import REPO
 
@@ -35,7 +35,7 @@ def write_pipeline(directory: Path, pid: str, **keys: Any) -> PipelineSpec:
     body = {"id": pid, "title": f"测试 {pid}", "schedule": "30 7 * * *", "datasets": [VILLAGE], **keys}
     path = directory / f"{pid}.pipeline.yaml"
     path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return load_pipeline(path, {s.id for s in Project(REPO).catalog})
+    return load_pipeline(path, {s.id for s in Project(REPO).specs})
 
 
 class SourceServer:

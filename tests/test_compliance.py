@@ -17,10 +17,10 @@ from click.testing import CliRunner
 
 from gongkai import Project
 from gongkai.cli import cli
-from gongkai.compliance import ReleaseInfo, build, expected_next, judge, load_releases
 from gongkai.errors import UsageError
-from gongkai.runner import Runner
-from gongkai.runs import History
+from gongkai.schedule.compliance import ReleaseInfo, build, expected_next, judge, load_releases
+from gongkai.schedule.history import History
+from gongkai.schedule.runner import Runner
 
 from .conftest import REPO
 from .schedule_support import VILLAGE, SourceServer, fake_release, village_csv, write_pipeline

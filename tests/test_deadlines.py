@@ -105,7 +105,7 @@ def test_seven_day_penalty_deadline_on_an_adjusted_saturday() -> None:
 
 def test_release_takes_the_formed_date_from_the_caller_when_the_data_has_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A scheduled pipeline passes the source's modification date for datasets without a formed_field."""
-    from gongkai.pipeline import Project
+    from gongkai.project import Project
 
     from .conftest import REPO
 

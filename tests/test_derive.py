@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.derive import opening_hours
-from gongkai.pipeline import Project
+from gongkai.project import Project
+from gongkai.spec.parsers import opening_hours
 
 from .conftest import REPO, problems
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gongkai import Project, pii
+from gongkai import Project
+from gongkai.gate import pii
 
 from .conftest import REPO, load_sample_module, problems
 

@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import gongkai.release
+import gongkai.release.build
 from gongkai import Project
 from gongkai.cli import cli
-from gongkai.errors import UsageError
+from gongkai.errors import IntegrityError, UsageError
 from gongkai.flows import reconcile, top, trace
-from gongkai.tables import IntegrityError
 
 from .conftest import REPO
 from .flows_support import (
@@ -138,7 +137,7 @@ class _Clock:
 
 
 def test_as_of_answers_from_the_versions_current_then(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gongkai.release, "dt", _Clock)
+    monkeypatch.setattr(gongkai.release.build, "dt", _Clock)
     monkeypatch.setattr(_Clock, "when", dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC))
     p = Project(REPO, store=tmp_path / "store")
     release_all(p)
@@ -147,14 +146,14 @@ def test_as_of_answers_from_the_versions_current_then(tmp_path: Path, monkeypatc
     monkeypatch.setattr(_Clock, "when", dt.datetime(2025, 9, 1, 9, 0, tzinfo=dt.UTC))
     assert p.release("fund-allocations", [write_allocations(tmp_path / "a.csv", rows)]).version == "v2"
     from gongkai.flows import build
-    from gongkai.tables import LocalReleases
+    from gongkai.release.reading import LocalReleases
 
-    then = build(p.catalog, LocalReleases(p.store), dt.date(2025, 6, 30))
-    now = build(p.catalog, LocalReleases(p.store))
+    then = build(p.specs, LocalReleases(p.store), dt.date(2025, 6, 30))
+    now = build(p.specs, LocalReleases(p.store))
     assert then.releases["fund-allocations"].version == "v1" and now.releases["fund-allocations"].version == "v2"
     assert (PA, 2025) in then.funds() and (PA, 2025) not in now.funds()
     with pytest.raises(UsageError, match="had no release on or before 2025-02-01"):
-        build(p.catalog, LocalReleases(p.store), dt.date(2025, 2, 1))
+        build(p.specs, LocalReleases(p.store), dt.date(2025, 2, 1))
 
 
 def test_a_changed_release_file_is_refused(tmp_path: Path) -> None:

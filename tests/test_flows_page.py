@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from gongkai import Project
-from gongkai.flowpage import render, sankey_graph, write_page
 from gongkai.flows import trace
+from gongkai.flows.page import render, sankey_graph, write_page
 
 from .flows_support import LT, PA, allocation_rows, model
 
@@ -102,6 +102,7 @@ def keep(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
     return shot
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("fund", [LT, PA])
 def test_page_renders_in_chromium(flow_sample: Project, browser, tmp_path: Path, fund: str) -> None:  # type: ignore[no-untyped-def]
     page = write_page(model(flow_sample), fund, 2025, tmp_path / "flows.html")
@@ -123,6 +124,7 @@ def test_page_renders_in_chromium(flow_sample: Project, browser, tmp_path: Path,
     assert "云南省财政厅" in seen["nodes"] and "实际支出" in seen["nodes"]
 
 
+@pytest.mark.browser
 def test_a_broken_page_is_caught(flow_sample: Project, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The checks above can fail: a script error shows in the console log and nothing renders."""
     page = write_page(model(flow_sample), LT, 2025, tmp_path / "flows.html")

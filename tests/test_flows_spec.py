@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gongkai import Catalog, ConfigError, load_spec
+from gongkai import ConfigError, Specs, load_spec
 
 from .conftest import REPO
 
@@ -30,7 +30,7 @@ def _edit(root: Path, edit) -> Path:  # type: ignore[no-untyped-def]
 
 
 def test_bundled_links_point_at_project_datasets() -> None:
-    spec = Catalog(REPO).get("fund-allocations")
+    spec = Specs(REPO).get("fund-allocations")
     assert {(lk.dataset, lk.when["fund"]) for lk in spec.links} == {
         ("lottery-welfare-projects", "中央专项彩票公益金"), ("poverty-projects", "财政专项扶贫资金")}
     assert spec.flows is not None and spec.flows.from_ == "from_org"
@@ -68,5 +68,5 @@ def test_catalog_level_mistakes_name_file_and_key(tmp_path: Path, edit, pattern:
     root = _project(tmp_path)
     _edit(root, edit)
     with pytest.raises(ConfigError, match=pattern) as e:
-        Catalog(root)
+        Specs(root)
     assert SPEC in str(e.value)

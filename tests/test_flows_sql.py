@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from gongkai import Project
 from gongkai.cli import cli
 from gongkai.errors import UsageError
-from gongkai.sql import run_sql
-from gongkai.tables import LocalReleases
+from gongkai.flows.sql import run_sql
+from gongkai.release.reading import LocalReleases
 
 from .flows_support import LT
 
@@ -22,7 +22,7 @@ QUESTION = ("SELECT to_region_code, sum(amount) AS amount FROM fund_allocations 
 
 
 def sql(p: Project, query: str):  # type: ignore[no-untyped-def]
-    return run_sql(p.catalog, LocalReleases(p.store), query)
+    return run_sql(p.specs, LocalReleases(p.store), query)
 
 
 def test_views_answer_like_the_parquet_files(flow_sample: Project) -> None:
@@ -60,7 +60,7 @@ def test_anything_but_one_select_over_the_views_is_refused(flow_sample: Project,
 
 def test_no_file_access_from_inside_a_select(flow_sample: Project) -> None:
     """Even a function that would read a file, hidden in an expression, is stopped by DuckDB itself."""
-    from gongkai.sql import SqlError
+    from gongkai.errors import SqlError
 
     with pytest.raises((SqlError, UsageError)):
         sql(flow_sample, "SELECT (SELECT count(*) FROM glob('/etc/*')) AS n FROM fund_allocations")

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from gongkai import identifiers
 from gongkai.errors import ConfigError
+from gongkai.gate import identifier_sql
 from gongkai.identifiers import id_check_char, reason, uscc_check_char
-from gongkai.pipeline import Project
-from gongkai.schema import check_schema
+from gongkai.project import Project
+from gongkai.spec.schema import check_schema
 
 from .conftest import REPO, problems
 
@@ -66,13 +67,13 @@ CASES = [
 
 
 def _sql_reason(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> str | None:
-    return con.execute(f"SELECT {identifiers.reason_sql(kind, 'v')} FROM (SELECT ? AS v)", [value]).fetchall()[0][0]
+    return con.execute(f"SELECT {identifier_sql.reason_sql(kind, 'v')} FROM (SELECT ? AS v)", [value]).fetchall()[0][0]
 
 
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     c = duckdb.connect()
-    identifiers.create_sql(c)
+    identifier_sql.create_sql(c)
     return c
 
 
@@ -188,7 +189,7 @@ def test_bad_identifiers_in_a_source_are_rejected_with_row_and_reason(project: P
 
 def _digit_uscc_passing_luhn() -> str:
     """An all-digit credit code (common for 12… 事业单位) that a bank-card check would also accept."""
-    from gongkai.pii import luhn_valid
+    from gongkai.gate.pii import luhn_valid
 
     for n in range(10**8, 10**8 + 100_000):
         first = f"12530102{n:09d}"

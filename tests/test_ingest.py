@@ -11,7 +11,7 @@ import pytest
 
 from gongkai import Project
 
-from .conftest import FIXTURES, REPO, lottery_csv, problems
+from .conftest import FIXTURES, REPO, lottery_csv, problems, write_csv
 
 LOTTERY = "lottery-welfare-projects"
 SAMPLE_XLSX = next((REPO / "datasets" / "samples" / LOTTERY).glob("*.xlsx"))
@@ -131,7 +131,7 @@ def test_cell_units_and_thousands_separators(project: Project, tmp_path: Path, l
 
 def test_gbk_file_declared_utf8(project: Project, tmp_path: Path, lottery_rows: list) -> None:
     spec = project.spec("fund-allocations")
-    project.catalog.specs["fund-allocations"] = spec.model_copy(
+    project.specs.by_id["fund-allocations"] = spec.model_copy(
         update={"source": spec.source.model_copy(update={"encoding": "utf-8"})})
     outcome = project.release("fund-allocations")
     [p] = problems(outcome)
@@ -185,7 +185,7 @@ def test_password_protected_xlsx(project: Project, tmp_path: Path) -> None:
 
 def test_missing_sheet(project: Project) -> None:
     spec = project.spec(LOTTERY)
-    project.catalog.specs[LOTTERY] = spec.model_copy(update={"source": spec.source.model_copy(update={"sheet": "项目表"})})
+    project.specs.by_id[LOTTERY] = spec.model_copy(update={"source": spec.source.model_copy(update={"sheet": "项目表"})})
     outcome = project.release(LOTTERY)
     [p] = problems(outcome)
     assert p.type == "sheet-not-found" and "项目表" in p.message and "资助项目" in p.message
@@ -269,3 +269,45 @@ def test_a_damaged_sheet_inside_a_readable_workbook_is_a_format_error(project, t
     outcome = project.validate("lottery-welfare-projects", sources=[bad])
     [p] = [p for p in outcome.report.problems if p.type == "format-error"]
     assert p.file == "damaged.xlsx" and p.sheet and "重新保存" in p.hint
+
+
+def test_cell_with_line_break_is_read(project: Project, tmp_path: Path, lottery_rows: list) -> None:
+    rows = [dict(r) for r in lottery_rows[:5]]
+    rows[2]["实际效果"] = "第一期完成\n第二期实施中"
+    outcome = project.release(LOTTERY, [lottery_csv(tmp_path, rows)])
+    assert outcome.status == "released" and outcome.report.rows == 5
+
+
+def test_total_row_with_fullwidth_space_is_recognised(project: Project, tmp_path: Path, lottery_rows: list) -> None:
+    rows = [dict(r) for r in lottery_rows[:4]]
+    total = {k: "" for k in rows[0]}
+    total["项目编号"] = "合　计"
+    for k in ("下达资金", "实际支出", "结余"):
+        total[k] = round(sum(float(r[k]) for r in rows), 2)  # type: ignore[arg-type]
+    outcome = project.release(LOTTERY, [lottery_csv(tmp_path, [*rows, total])])
+    assert outcome.status == "released" and outcome.report.rows == 4
+    assert outcome.report.sources[0]["total_rows_dropped"] == 1
+
+
+def test_total_in_wan_yuan_rounded_to_two_decimals_is_not_a_mismatch(project: Project, tmp_path: Path,
+                                                                    lottery_rows: list) -> None:
+    rows = [dict(r) for r in lottery_rows[:2]]
+    rows[0]["下达资金"], rows[0]["实际支出"], rows[0]["结余"] = 1.234567, 1.0, 0.234567
+    rows[1]["下达资金"], rows[1]["实际支出"], rows[1]["结余"] = 2.345678, 2.0, 0.345678
+    total = {k: "" for k in rows[0]} | {"项目编号": "合计", "下达资金": 3.58, "实际支出": 3.0, "结余": 0.58}
+    outcome = project.validate(LOTTERY, [lottery_csv(tmp_path, [*rows, total])])
+    assert not problems(outcome, "total-mismatch")
+    total["下达资金"] = 3.60  # 200 元 off: still found
+    outcome = project.validate(LOTTERY, [lottery_csv(tmp_path, [*rows, total], "b.csv")])
+    assert [p.field for p in problems(outcome, "total-mismatch")] == ["amount_allocated"]
+
+
+def test_integer_beyond_bigint_is_a_type_error(project: Project, tmp_path: Path) -> None:
+    import random
+
+    from .conftest import generator
+
+    rows = generator.dibao_roster(random.Random(generator.SEED))[:3]
+    rows[1]["保障人数"] = "99999999999999999999"
+    outcome = project.validate("dibao-recipients", [write_csv(tmp_path / "r.csv", rows)])
+    assert [(p.type, p.row) for p in problems(outcome) if p.field == "persons"] == [("type-error", 3)]

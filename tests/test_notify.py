@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import email.policy
 import json
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,9 +19,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from gongkai import Project
-from gongkai.notify import Event, Notifier, SmtpSettings
-from gongkai.runner import Runner
-from gongkai.runs import History
+from gongkai.schedule.history import History
+from gongkai.schedule.notify import Event, Notifier
+from gongkai.schedule.runner import Runner
+from gongkai.settings import SmtpSettings
 
 from .conftest import REPO
 from .schedule_support import VILLAGE, fake_release, village_csv, write_pipeline
@@ -201,8 +203,9 @@ def test_smtp_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
                  "GONGKAI_SMTP_PASSWORD_FILE": str(tmp_path / "pw"), "GONGKAI_SMTP_FROM": "gk@example.gov.cn"}.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("GONGKAI_SMTP_PASSWORD", raising=False)
-    s = SmtpSettings.from_env()
+    s = SmtpSettings.from_env(os.environ)
     assert s is not None
-    assert (s.host, s.port, s.user, s.password, s.sender, s.security) == (
+    assert s.password is not None
+    assert (s.host, s.port, s.user, s.password.reveal(), s.sender, s.security) == (
         "smtp.example.gov.cn", 465, "u", "secret", "gk@example.gov.cn", "ssl")
     assert "secret" not in repr(s)

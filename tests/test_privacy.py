@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongkai import Project, pii
-from gongkai.protect import rule_sql
+from gongkai import Project
+from gongkai.gate import pii
+from gongkai.gate.protect import rule_sql
 
 from .conftest import REPO, generator, problems, write_csv
 

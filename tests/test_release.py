@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 
 from gongkai import Project, StoreError, verify
 
-from .conftest import lottery_csv
+from .conftest import REPO, lottery_csv
 
 LOTTERY = "lottery-welfare-projects"
 ALL = ["culture-sports-facilities", "fund-allocations", LOTTERY]
@@ -27,7 +28,7 @@ def tree(path: Path) -> dict[str, str]:
 
 def test_main_job_releases_all_samples_then_nothing_new(project: Project) -> None:
     first = project.run()
-    assert sorted(o.dataset for o in first) == sorted(s.id for s in project.catalog)
+    assert sorted(o.dataset for o in first) == sorted(s.id for s in project.specs)
     assert set(ALL) <= {o.dataset for o in first}
     assert all(o.status == "released" and o.version == "v1" for o in first)
     for o in first:
@@ -39,6 +40,17 @@ def test_main_job_releases_all_samples_then_nothing_new(project: Project) -> Non
     second = project.run()
     assert all(o.status == "unchanged" and o.version == "v1" for o in second)
     assert tree(project.store.path) == snapshot
+
+
+def test_a_store_path_with_an_apostrophe_releases_every_version(tmp_path: Path, lottery_rows: list) -> None:
+    """Paths reach SQL as quoted literals: a store named like 李's store (or O'Brien) works past v1."""
+    project = Project(REPO, store=tmp_path / "o'brien's store" / "it's")
+    versions = [project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:n], f"{n}.csv")]).version
+                for n in (8, 9, 10)]
+    assert versions == ["v1", "v2", "v3"]
+    assert verify(project.store.dataset_dir(LOTTERY)).ok
+    changes = json.loads((project.store.release_dir(LOTTERY, "v3") / "changelog.json").read_text(encoding="utf-8"))
+    assert (changes["added"], changes["removed"]) == (1, 0)
 
 
 def test_new_version_has_changelog_and_chain(project: Project, tmp_path: Path, lottery_rows: list) -> None:
@@ -75,7 +87,7 @@ def test_invalid_source_leaves_store_exactly_as_it_was(project: Project, tmp_pat
 
 
 def test_failure_while_writing_leaves_no_partial_release(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gongkai.release as release
+    import gongkai.release.build as release
 
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
@@ -165,7 +177,7 @@ def test_privacy_drop_removes_field_from_every_published_file(project: Project) 
     from gongkai.spec import Privacy
 
     spec = project.spec(LOTTERY)
-    project.catalog.specs[LOTTERY] = spec.model_copy(update={"privacy": Privacy(fields={"person_in_charge": "drop"})})
+    project.specs.by_id[LOTTERY] = spec.model_copy(update={"privacy": Privacy(fields={"person_in_charge": "drop"})})
     o = project.release(LOTTERY)
     assert "person_in_charge" not in (o.path / "data.csv").read_text(encoding="utf-8").splitlines()[0]
     assert all("person_in_charge" not in r for r in json.loads((o.path / "data.json").read_text(encoding="utf-8")))
@@ -176,3 +188,23 @@ def test_privacy_drop_removes_field_from_every_published_file(project: Project) 
     assert "person_in_charge" not in [f["name"] for f in pkg["resources"][0]["schema"]["fields"]]
     assert o.manifest["protection"]["dropped_fields"] == ["person_in_charge"]
     assert o.manifest["protection"]["counts"]["person_in_charge"]["drop"] == o.report.rows
+
+
+def test_verify_notices_missing_first_versions(project: Project, tmp_path: Path, lottery_rows: list) -> None:
+    project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:5])])
+    project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:6], "b.csv")])
+    copy = tmp_path / "copy"
+    shutil.copytree(project.store.dataset_dir(LOTTERY), copy, ignore=shutil.ignore_patterns(".lock", "v1"))
+    result = verify(copy)
+    assert not result.ok and any("earlier versions are missing" in p for p in result.problems)
+
+
+def test_published_schema_without_dropped_key(project: Project) -> None:
+    from gongkai.spec import Privacy
+
+    spec = project.spec("fund-allocations")
+    project.specs.by_id["fund-allocations"] = spec.model_copy(update={"privacy": Privacy(fields={"allocation_id": "drop"})})
+    o = project.release("fund-allocations")
+    schema = json.loads((o.path / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["schema"]
+    assert "primaryKey" not in schema and "allocation_id" not in [f["name"] for f in schema["fields"]]
+

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gongkai.ckan.remote import CkanReleases
 from gongkai.errors import GongkaiError
-from gongkai.remote import CkanReleases, _same_origin
+from gongkai.urls import same_origin as _same_origin
 
 
 def test_same_origin() -> None:

@@ -16,9 +16,12 @@ from click.testing import CliRunner
 from gongkai import Project, verify
 from gongkai.cli import cli
 from gongkai.errors import ConfigError
-from gongkai.runner import Runner
-from gongkai.runs import History, engine_url
-from gongkai.schedule import Scheduler, load_pipeline, load_pipelines
+from gongkai.schedule.history import History
+from gongkai.schedule.loop import Scheduler
+from gongkai.schedule.runner import Runner
+from gongkai.settings import Settings
+from gongkai.spec.pipelines import load_pipeline, load_pipelines
+from gongkai.urls import engine_url
 
 from .conftest import REPO
 from .schedule_support import VILLAGE, VILLAGE_CSV, FakeClock, SourceServer, village_csv, write_pipeline
@@ -56,7 +59,7 @@ def runner(project: Project, history: History, sleeps: list[float]) -> Runner:
 
 def test_bundled_pipelines_load_and_name_real_datasets() -> None:
     project = Project(REPO)
-    pipelines = load_pipelines(REPO / "pipelines", {s.id for s in project.catalog})
+    pipelines = load_pipelines(REPO / "pipelines", {s.id for s in project.specs})
     assert len(pipelines) >= 4
     frequencies = set()
     for p in pipelines.values():
@@ -260,6 +263,7 @@ def test_sql_source_on_sqlite(tmp_path: Path, runner: Runner, monkeypatch: pytes
     assert (unset.status, unset.attempts) == ("failed", 1)
     assert "TEST_MINZHENG_DB, which is not set" in (unset.error or "")
     monkeypatch.setenv("TEST_MINZHENG_DB", f"sqlite:///{db}")
+    runner.project.settings = Settings.from_env()  # the edge reads the environment, once
     assert runner.run_pipeline(p)[0].versions == ["v1"]
     assert runner.run_pipeline(p)[0].status == "skipped"  # the query ran; its result did not change
     con.execute("UPDATE dibao SET persons = persons + 1 WHERE id = 0")
@@ -282,6 +286,7 @@ def test_sql_source_on_postgresql(tmp_path: Path, runner: Runner, monkeypatch: p
                       dict(zip("abcdefgh", row, strict=True)))
     try:
         monkeypatch.setenv("TEST_PG_SOURCE", PG_URL)
+        runner.project.settings = Settings.from_env()
         p = write_pipeline(tmp_path / "pipelines", "from-pg", sources={VILLAGE: {"sql": {
             "query": VILLAGE_QUERY.format(table=f"{schema}.dibao"), "url_env": "TEST_PG_SOURCE"}}})
         r = runner.run_pipeline(p)[0]

@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from gongkai import Project, verify
-from gongkai.runner import Runner
-from gongkai.runs import History, engine_url, leases, utcnow
+from gongkai.schedule.history import History, leases, utcnow
+from gongkai.schedule.runner import Runner
+from gongkai.urls import engine_url
 
 from .conftest import REPO
 from .schedule_support import VILLAGE, SourceServer, village_csv, write_pipeline

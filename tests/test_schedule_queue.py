@@ -18,13 +18,14 @@ from redis import Redis
 from rq import Queue
 
 from gongkai import Project
-from gongkai.runs import History
-from gongkai.workers import Dispatcher
+from gongkai.schedule.history import History
+from gongkai.schedule.workers import Dispatcher
 
 from .conftest import REPO
 from .schedule_support import VILLAGE, village_csv, write_pipeline
 
 REDIS_URL = os.environ.get("GONGKAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+pytestmark = pytest.mark.redis
 AID = "student-aid-recipients"
 BIN = Path(sys.executable).parent
 
@@ -44,7 +45,7 @@ def test_a_repeated_dispatch_is_not_queued_twice(tmp_path: Path, queue: Queue) -
     assert d.enqueue(p, when) == []
     assert queue.count == 2
     job = queue.jobs[0]
-    assert job.func_name == "gongkai.runner.queued_run" and job.kwargs["pipeline_file"] == str(p.path)
+    assert job.func_name == "gongkai.schedule.runner.queued_run" and job.kwargs["pipeline_file"] == str(p.path)
 
 
 def test_scheduler_enqueues_and_two_workers_run_the_pipelines(tmp_path: Path, queue: Queue) -> None:

@@ -18,10 +18,13 @@ from click.testing import CliRunner
 from gongkai import Project
 from gongkai.errors import DatabaseError, UsageError
 from gongkai.identifiers import id_check_char
-from gongkai.notify import Notifier, SmtpSettings, _host
-from gongkai.runner import Runner
-from gongkai.runs import History
-from gongkai.sources import _name_from_url, _show
+from gongkai.schedule.history import History
+from gongkai.schedule.notify import Notifier
+from gongkai.schedule.runner import Runner
+from gongkai.schedule.sources import _name_from_url
+from gongkai.settings import Settings, SmtpSettings
+from gongkai.urls import host_of as _host
+from gongkai.urls import show_url as _show
 
 from .conftest import REPO
 from .schedule_support import VILLAGE, SourceServer, village_csv, write_pipeline
@@ -69,6 +72,7 @@ def test_source_caches_are_private_and_sql_dumps_are_deleted(tmp_path: Path, pro
     con.commit()
     con.close()
     monkeypatch.setenv("TEST_ROSTER_DB", f"sqlite:///{db}")
+    runner.project.settings = Settings.from_env()  # the edge reads the environment, once
     q = write_pipeline(tmp_path / "pipelines", "private-sql", sources={VILLAGE: {"sql": {
         "query": "SELECT a FROM t", "url_env": "TEST_ROSTER_DB", "name": "roster.csv"}}})
     first = runner.run_pipeline(q)[0]
@@ -158,6 +162,7 @@ def test_a_bad_smtp_setting_does_not_leave_the_run_running(tmp_path: Path, proje
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_SMTP_HOST", "smtp.example.gov.cn")
     monkeypatch.setenv("GONGKAI_SMTP_PORT", "25x")
+    project.settings = Settings.from_env()
     village_csv(tmp_path / "v.csv", change="abc")
     p = write_pipeline(tmp_path / "pipelines", "bad-smtp", sources={VILLAGE: {"path": "../v.csv"}},
                        notify={"email": ["opendata@mz.example.gov.cn"]})
@@ -237,7 +242,7 @@ def test_free_text_is_not_read_as_markup(tmp_path: Path) -> None:
 def test_a_year_not_yet_started_says_so(project: Project) -> None:
     import datetime as dt
 
-    from gongkai.compliance import build
+    from gongkai.schedule.compliance import build
 
     with pytest.raises(UsageError) as e:
         build(project, 2027, today=dt.date(2026, 11, 26))

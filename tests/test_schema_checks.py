@@ -111,7 +111,7 @@ def test_every_error_counted_beyond_the_listing_limit(tmp_path: Path, lottery_ro
     for r in rows:
         r["year"] = "n/a"
     path = write_csv(tmp_path / "bad.csv", rows)
-    from gongkai.pipeline import Workspace  # noqa: F401  (import check: the gate runs in a workspace)
+    from gongkai.ingest import Workspace  # noqa: F401  (import check: the gate runs in a workspace)
 
     outcome = project.validate(LOTTERY, [path])
     assert outcome.report.error_count >= 50

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gongkai import Catalog, ConfigError, load_spec
+from gongkai import ConfigError, Specs, load_spec
 from gongkai.spec import DatasetSpec
 
 from .conftest import REPO
@@ -35,8 +35,8 @@ def _edit(path: Path, **changes: object) -> None:
 
 
 def test_bundled_specs_load() -> None:
-    catalog = Catalog(REPO)
-    assert {"lottery-welfare-projects", "fund-allocations", "culture-sports-facilities"} <= set(catalog.specs)
+    catalog = Specs(REPO)
+    assert {"lottery-welfare-projects", "fund-allocations", "culture-sports-facilities"} <= set(catalog.by_id)
     for spec in catalog:
         assert isinstance(spec, DatasetSpec)
         assert spec.primary_key, f"{spec.id} needs a primary key for changelogs"
@@ -110,7 +110,7 @@ def test_file_name_must_match_id(tmp_path: Path) -> None:
     src = root / "datasets" / "fund-allocations.dataset.yaml"
     src.rename(root / "datasets" / "allocations.dataset.yaml")
     with pytest.raises(ConfigError, match=r"Rename the file to fund-allocations\.dataset\.yaml"):
-        Catalog(root)
+        Specs(root)
 
 
 def test_adding_a_dataset_is_adding_files(tmp_path: Path) -> None:
@@ -129,3 +129,11 @@ def test_adding_a_dataset_is_adding_files(tmp_path: Path) -> None:
 
     outcome = Project(root, store=tmp_path / "store").release("tiny-list")
     assert outcome.status == "released" and outcome.report.rows == 2
+
+
+def test_schema_unit_must_be_the_base_unit(tmp_path: Path) -> None:
+    from gongkai.errors import ConfigError
+    from gongkai.spec.schema import check_schema
+
+    with pytest.raises(ConfigError, match="publish in the base unit '元', not '万元'"):
+        check_schema(tmp_path / "x.schema.json", {"fields": [{"name": "a", "type": "number", "unit": "万元"}]})

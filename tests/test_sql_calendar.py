@@ -29,6 +29,7 @@ def test_duckdb_matches_python() -> None:
     assert con.execute("SELECT gk_working_days(DATE '2026-12-20', DATE '2027-01-10')").fetchall()[0][0] is None
 
 
+@pytest.mark.postgres
 def test_postgres_matches_python() -> None:
     psycopg2 = pytest.importorskip("psycopg2")
     url = os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -14,6 +14,7 @@ import pytest
 from .conftest import CKAN_URL
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+pytestmark = pytest.mark.browser
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=zh-CN"]
 

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from gongkai import Project
-from gongkai.ckan import Client
+from gongkai.ckan.client import Client
 from gongkai.cli import cli
-from gongkai.compliance import build
-from gongkai.compliance_ckan import publish_report
+from gongkai.schedule.compliance import build
+from gongkai.schedule.compliance import publish as publish_report
 
 from ..conftest import REPO
 from ..schedule_support import VILLAGE, fake_release

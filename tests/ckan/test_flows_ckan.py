@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from gongkai import Project
+from gongkai.ckan.publish import Publisher
+from gongkai.ckan.remote import CkanReleases
 from gongkai.cli import cli
-from gongkai.errors import UsageError
+from gongkai.errors import IntegrityError, UsageError
 from gongkai.flows import build, reconcile, top, trace
-from gongkai.publish import Publisher
-from gongkai.remote import CkanReleases
-from gongkai.sql import run_sql
-from gongkai.tables import IntegrityError, LocalReleases
+from gongkai.flows.sql import run_sql
+from gongkai.release.reading import LocalReleases
 
 from ..conftest import REPO
 from ..flows_support import FLOW_DATASETS, LT, PA, release_all
@@ -47,7 +47,7 @@ def published(tmp_path_factory: pytest.TempPathFactory, admin: ckanapi.RemoteCKA
 
     purge()
     release_all(p)
-    from gongkai.ckan import Client
+    from gongkai.ckan.client import Client
 
     pub = Publisher(p.store, Client(CKAN_URL, token()))
     for d in FLOW_DATASETS:
@@ -61,8 +61,8 @@ def remote(cache: Path) -> CkanReleases:
 
 
 def test_same_answers_from_ckan_as_from_the_store(published: Project, tmp_path: Path) -> None:
-    here = build(published.catalog, LocalReleases(published.store))
-    there = build(published.catalog, remote(tmp_path / "cache"))
+    here = build(published.specs, LocalReleases(published.store))
+    there = build(published.specs, remote(tmp_path / "cache"))
     assert [(r["version"], r["manifest_sha256"]) for r in there.versions] == \
         [(r["version"], r["manifest_sha256"]) for r in here.versions]
     assert there.versions[0]["url"] == f"{CKAN_URL}/dataset/fund-allocations"
@@ -75,15 +75,15 @@ def test_same_answers_from_ckan_as_from_the_store(published: Project, tmp_path: 
 
 def test_each_file_downloaded_once_and_checked_before_use(published: Project, tmp_path: Path) -> None:
     first = remote(tmp_path / "cache")
-    build(published.catalog, first)
+    build(published.specs, first)
     assert first.downloads == 3 * len(FLOW_DATASETS)  # manifest, data.parquet, validation.json of each
     again = remote(tmp_path / "cache")
-    build(published.catalog, again)
+    build(published.specs, again)
     assert again.downloads == 0
     cached = next((tmp_path / "cache").rglob("poverty-projects/v1/data.parquet"))
     cached.write_bytes(b"not parquet")  # a damaged cache is noticed and fetched again
     healed = remote(tmp_path / "cache")
-    assert reconcile(build(published.catalog, healed), PA, 2025).checked[0]["findings"] == 3
+    assert reconcile(build(published.specs, healed), PA, 2025).checked[0]["findings"] == 3
     assert healed.downloads == 1
 
 
@@ -96,7 +96,7 @@ def test_a_tampered_catalog_file_is_refused(published: Project, tmp_path: Path, 
         admin.call_action("resource_patch", {"id": res["id"]}, files={"upload": ("data.parquet", f)})
     try:
         with pytest.raises(IntegrityError, match=r"downloaded poverty-projects v1 data\.parquet does not match its manifest"):
-            build(published.catalog, remote(tmp_path / "cache"))
+            build(published.specs, remote(tmp_path / "cache"))
         assert not list((tmp_path / "cache").rglob("poverty-projects/v1/data.parquet"))  # nothing cached
     finally:
         with original.open("rb") as f:
@@ -104,24 +104,24 @@ def test_a_tampered_catalog_file_is_refused(published: Project, tmp_path: Path, 
     admin.action.package_patch(id="poverty-projects", sha256="0" * 64)  # the manifest's anchor
     try:
         with pytest.raises(IntegrityError, match="manifest"):
-            build(published.catalog, remote(tmp_path / "cache2"))
+            build(published.specs, remote(tmp_path / "cache2"))
     finally:
         admin.action.package_patch(id="poverty-projects", sha256=pkg["sha256"])
-    assert build(published.catalog, remote(tmp_path / "cache3")).releases["poverty-projects"].version == "v1"
+    assert build(published.specs, remote(tmp_path / "cache3")).releases["poverty-projects"].version == "v1"
 
 
 def test_as_of_on_ckan(published: Project, tmp_path: Path) -> None:
     import datetime as dt
 
     with pytest.raises(UsageError, match="had no release on or before 2000-01-01"):
-        build(published.catalog, remote(tmp_path / "cache"), dt.date(2000, 1, 1))
-    today = build(published.catalog, remote(tmp_path / "cache"), dt.datetime.now(dt.UTC).date())
+        build(published.specs, remote(tmp_path / "cache"), dt.date(2000, 1, 1))
+    today = build(published.specs, remote(tmp_path / "cache"), dt.datetime.now(dt.UTC).date())
     assert {r.version for r in today.releases.values()} == {"v1"}
 
 
 def test_sql_beside_datastore_search_sql(published: Project, tmp_path: Path, anonymous: ckanapi.RemoteCKAN) -> None:
     """The README's question, asked through gongkai sql and through CKAN's datastore_search_sql: same answer."""
-    ours = run_sql(published.catalog, remote(tmp_path / "cache"), QUESTION.format(table="fund_allocations"))
+    ours = run_sql(published.specs, remote(tmp_path / "cache"), QUESTION.format(table="fund_allocations"))
     pkg = anonymous.action.package_show(id="fund-allocations")
     csv = next(r for r in pkg["resources"] if r["name"] == f"{pkg['current_version']} data.csv")
     theirs = anonymous.action.datastore_search_sql(sql=QUESTION.format(table=f'"{csv["id"]}"'))["records"]
@@ -174,32 +174,32 @@ def test_cli_reads_ckan(published: Project, tmp_path: Path) -> None:
 def test_private_dataset_needs_a_token(published: Project, tmp_path: Path, admin: ckanapi.RemoteCKAN) -> None:
     """依申请公开 data is private in CKAN: without a token it is not found; with one it downloads (the token goes in
     the Authorization header, never into output or the cache path)."""
-    from gongkai.ckan import Client
+    from gongkai.ckan.client import Client
 
     spec = published.spec("poverty-projects")
     admin.action.dataset_purge(id=spec.id)
-    published.catalog.specs[spec.id] = spec.model_copy(update={"disclosure": "依申请公开"})
+    published.specs.by_id[spec.id] = spec.model_copy(update={"disclosure": "依申请公开"})
     try:
         pub = Publisher(published.store, Client(CKAN_URL, token()))
         pub.apply(published.spec(spec.id), pub.plan(published.spec(spec.id)))
         assert admin.action.package_show(id=spec.id)["private"] is True
         with pytest.raises(UsageError, match="not in the CKAN catalog"):
-            build(published.catalog, remote(tmp_path / "cache"))
+            build(published.specs, remote(tmp_path / "cache"))
         member = CkanReleases(CKAN_URL, token(), tmp_path / "cache")
         assert "Authorization" not in repr(member) and token() not in repr(member)
-        model = build(published.catalog, member)
+        model = build(published.specs, member)
         assert reconcile(model, PA, 2025).checked[0]["findings"] == 3
         assert not [p for p in (tmp_path / "cache").rglob("*") if token() in str(p)]
         # the page shows private data: it is not put on the public allocation dataset
-        from gongkai.flowpage import publish, write_page
+        from gongkai.flows.page import write_page
 
         page = write_page(model, PA, 2025, tmp_path / "pa.html")
         before = admin.action.package_show(id="fund-allocations")
         with pytest.raises(UsageError, match=r"not public.*poverty-projects"):
-            publish(member.client, published.catalog, page, tmp_path / "pa.html")
+            published.publish_page(page, tmp_path / "pa.html", member.client)
         assert admin.action.package_show(id="fund-allocations")["metadata_modified"] == before["metadata_modified"]
     finally:
         admin.action.dataset_purge(id=spec.id)
-        published.catalog.specs[spec.id] = spec
+        published.specs.by_id[spec.id] = spec
         pub = Publisher(published.store, Client(CKAN_URL, token()))
         pub.apply(spec, pub.plan(spec))

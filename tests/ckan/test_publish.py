@@ -17,8 +17,9 @@ import duckdb
 import pytest
 
 from gongkai import Project, verify
-from gongkai.ckan import CkanUnavailable, Client, NotAuthorized
-from gongkai.publish import FILES, Publisher
+from gongkai.ckan.client import Client
+from gongkai.ckan.publish import FILES, Publisher
+from gongkai.errors import CkanUnavailable, NotAuthorized
 
 from ..conftest import REPO, lottery_csv
 from .conftest import CKAN_URL, TOKEN_FILE
@@ -33,7 +34,7 @@ def project(tmp_path: Path, admin: ckanapi.RemoteCKAN) -> Iterator[Project]:
     p = Project(REPO, store=tmp_path / "store")
 
     def purge() -> None:
-        for spec in p.catalog:
+        for spec in p.specs:
             with contextlib.suppress(ckanapi.NotFound):
                 admin.action.dataset_purge(id=spec.id)
 
@@ -107,13 +108,13 @@ def test_datastore_typed_by_schema_with_dictionary(project: Project, admin: ckan
 
 def test_on_request_is_private_and_not_disclosed_is_refused(project: Project, anonymous: ckanapi.RemoteCKAN) -> None:
     spec = project.spec(FACILITIES)
-    project.catalog.specs[FACILITIES] = spec.model_copy(update={"disclosure": "依申请公开"})
+    project.specs.by_id[FACILITIES] = spec.model_copy(update={"disclosure": "依申请公开"})
     project.release(FACILITIES)
     publish(project, [FACILITIES])
     with pytest.raises(ckanapi.NotAuthorized):
         anonymous.action.package_show(id=FACILITIES)
     assert FACILITIES not in {r["name"] for r in anonymous.action.package_search(q="公共文化体育设施", rows=100)["results"]}
-    project.catalog.specs[FACILITIES] = spec.model_copy(update={"disclosure": "不予公开"})
+    project.specs.by_id[FACILITIES] = spec.model_copy(update={"disclosure": "不予公开"})
     c = client()
     plan = Publisher(project.store, c).plan(project.spec(FACILITIES))
     assert plan.status == "refused" and "不予公开" in plan.reasons[0] and not c.calls

@@ -12,9 +12,9 @@ import ckanapi
 import pytest
 
 from gongkai import Project
-from gongkai.ckan import Client
-from gongkai.runner import Runner
-from gongkai.runs import History
+from gongkai.ckan.client import Client
+from gongkai.schedule.history import History
+from gongkai.schedule.runner import Runner
 
 from ..conftest import REPO
 from ..schedule_support import VILLAGE, SourceServer, village_csv, write_pipeline

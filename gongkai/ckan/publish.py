@@ -1,0 +1,199 @@
+"""Publishing releases to CKAN: a plan of what would change, then its application, idempotent and fault-tolerant.
+
+Layout: one CKAN dataset per gongkai dataset (name = dataset id). Every version's files are resources of it, named
+``v3 data.csv`` with ``version`` and ``sha256`` fields, and are never deleted, so each version keeps a stable
+download URL. The dataset's metadata (current_version, sha256, row_count …) names the current version, and only the
+current ``data.csv`` has a DataStore table. A new version is uploaded and loaded beside the old one; the metadata
+patch at the end is the switch. A run that dies anywhere leaves the previous version current and complete, and the
+next run picks up where it stopped: every write is preceded by a lookup, so a write CKAN saved but answered with an
+error is not repeated.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import CkanError, NotAuthorized, UsageError
+from ..files import sha256_file
+from ..release.store import Store
+from ..spec.dataset import DatasetSpec
+from .client import Client
+from .resources import put_resource
+
+FILES = ["data.csv", "data.json", "data.parquet", "datapackage.json", "validation.json", "validation.html",
+         "changelog.json", "manifest.json"]
+FORMATS = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "html": "HTML"}
+LICENSES = {"CC-BY-4.0": "cc-by", "CC0-1.0": "cc-zero", "CC-BY-SA-4.0": "cc-by-sa", "ODC-BY-1.0": "odc-by"}
+DATASTORE_TYPES = {"string": "text", "integer": "int8", "number": "float8", "boolean": "bool", "date": "date",
+                   "datetime": "timestamp", "year": "int4", "any": "text"}
+META_KEYS = ["title", "title_en", "notes", "notes_en", "owner_org", "private", "domain", "publisher", "disclosure",
+             "legal_basis", "update_frequency", "current_version", "sha256", "row_count", "validation_status",
+             "date_formed", "date_published", "disclosure_deadline", "license_id"]
+
+
+@dataclass
+class Step:
+    kind: Literal["create-dataset", "upload", "load-datastore", "update-metadata", "drop-old-table"]
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class Plan:
+    dataset: str
+    status: Literal["create", "update", "unchanged", "refused"]
+    steps: list[Step] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "status": self.status, "version": self.version, "reasons": self.reasons,
+                "steps": [{"kind": s.kind, "detail": s.detail} for s in self.steps]}
+
+
+class Publisher:
+    def __init__(self, store: Store, client: Client) -> None:
+        self.store, self.client = store, client
+        self._orgs: dict[str, dict[str, Any]] | None = None
+
+    # -- plan ------------------------------------------------------------------------------------------
+
+    def plan(self, spec: DatasetSpec) -> Plan:
+        if spec.disclosure == "不予公开":
+            return Plan(spec.id, "refused", reasons=["公开属性为“不予公开”：不发布到目录（未向 CKAN 发送任何请求）"])
+        versions = self.store.versions(spec.id)
+        if not versions:
+            raise UsageError(f"{spec.id} has no release to publish", f"Run `gongkai release {spec.id}` first.")
+        current = versions[-1]
+        org = self._organization(spec)
+        remote = self.client.show("package_show", id=spec.id)
+        plan = Plan(spec.id, "update" if remote else "create", version=current)
+        if remote is None:
+            plan.steps.append(Step("create-dataset", f"create {spec.id} in {org['name']} (private until complete)",
+                                   {"name": spec.id, "title": spec.title.zh, "owner_org": org["name"], "private": True,
+                                    "domain": spec.domain, "disclosure": spec.disclosure,
+                                    "update_frequency": spec.update_frequency}))
+            plan.reasons.append("not in the catalog yet")
+        elif remote.get("owner_org") not in (org["id"], org["name"]):
+            raise CkanError(f"{spec.id} exists in CKAN under another organization", "Move it in CKAN or fix the spec.")
+        resources = (remote or {}).get("resources", [])
+        have = {(r.get("version"), r.get("name", "").split(" ", 1)[-1]): r for r in resources}
+        if len(have) < len(resources):
+            raise CkanError(f"{spec.id}: the catalog holds the same version file twice",
+                            "Delete the duplicate resource in CKAN (keep the one whose sha256 matches), then publish again.")
+        for v in versions:
+            for name in FILES:
+                path = self.store.release_dir(spec.id, v) / name
+                if not path.is_file():
+                    continue
+                r = have.get((v, name))
+                digest = sha256_file(path)
+                if r is None:
+                    plan.steps.append(Step("upload", f"upload {v} {name}", {"version": v, "name": name, "path": path,
+                                                                           "sha256": digest}))
+                elif r.get("sha256") != digest:
+                    raise CkanError(f"{spec.id}: the catalog's {v} {name} differs from the local release (sha256)",
+                                    "Releases are immutable: find out who changed it before publishing again.")
+        csv = have.get((current, "data.csv"))
+        csv_sha = sha256_file(self.store.release_dir(spec.id, current) / "data.csv")
+        if csv is None or not csv.get("datastore_active") or csv.get("datastore_sha256") != csv_sha:
+            plan.steps.append(Step("load-datastore", f"load {current} data.csv into the DataStore", {"version": current}))
+        wanted = self._metadata(spec, org["id"], current)
+        changed = [k for k in META_KEYS if _norm(wanted.get(k)) != _norm((remote or {}).get(k))]
+        if remote is not None:
+            if sorted(t["name"] for t in wanted["tags"]) != sorted(t["name"] for t in remote.get("tags", [])):
+                changed.append("tags")
+            if sorted(g["name"] for g in wanted["groups"]) != sorted(g["name"] for g in remote.get("groups", [])):
+                changed.append("groups")
+        if changed or remote is None:
+            plan.steps.append(Step("update-metadata", "set " + ", ".join(changed or ["metadata"]), wanted))
+            if remote is not None:
+                plan.reasons.append("metadata differs: " + ", ".join(changed))
+        for (v, name), r in have.items():
+            if name == "data.csv" and v != current and r.get("datastore_active"):
+                plan.steps.append(Step("drop-old-table", f"drop the DataStore table of {v}", {"resource_id": r["id"]}))
+        uploads = [s for s in plan.steps if s.kind == "upload"]
+        if uploads and remote is not None:
+            plan.reasons.append(f"{len(uploads)} file(s) to upload ({', '.join(sorted({s.data['version'] for s in uploads}))})")
+        if not plan.steps:
+            plan.status = "unchanged"
+            plan.reasons.append(f"catalog already has {current} and every earlier version")
+        return plan
+
+    def _organization(self, spec: DatasetSpec) -> dict[str, Any]:
+        if self._orgs is None:
+            allowed = self.client.call("organization_list_for_user", {"permission": "create_dataset"})
+            self._orgs = {o["title"]: o for o in allowed}
+        org = self._orgs.get(spec.publisher.name)
+        if org is None:
+            raise NotAuthorized(f"not authorized for organization {spec.publisher.name}: this token cannot publish "
+                                f"{spec.id} (its organizations: {', '.join(self._orgs) or 'none'})",
+                                "Publish with a token of a member (editor or admin) of that organization.")
+        return org
+
+    def _metadata(self, spec: DatasetSpec, org: str, version: str) -> dict[str, Any]:
+        d = self.store.release_dir(spec.id, version)
+        m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        v = m["validation"]
+        return {
+            "name": spec.id, "title": spec.title.zh, "title_en": spec.title.en, "notes": spec.description.zh,
+            "notes_en": spec.description.en, "owner_org": org, "private": spec.disclosure == "依申请公开",
+            "domain": spec.domain, "publisher": spec.publisher.name, "disclosure": spec.disclosure,
+            "legal_basis": "；".join(spec.legal_basis), "update_frequency": spec.update_frequency,
+            "current_version": version, "sha256": sha256_file(d / "manifest.json"),
+            "row_count": str(m["row_count"]),
+            "validation_status": f"valid ({v['warnings']} warnings)" if v["warnings"] else "valid",
+            "date_formed": m.get("information_formed") or "", "date_published": m["created"][:10],
+            "disclosure_deadline": m.get("disclosure_deadline") or "",
+            "license_id": LICENSES.get(spec.license, spec.license),
+            "tags": [{"name": t} for t in spec.tags], "groups": [{"name": spec.domain}],
+        }
+
+    # -- apply -----------------------------------------------------------------------------------------
+
+    def apply(self, spec: DatasetSpec, plan: Plan) -> None:
+        if plan.status in ("refused", "unchanged"):
+            return
+        for step in plan.steps:
+            getattr(self, "_" + step.kind.replace("-", "_"))(spec, step)
+
+    def _create_dataset(self, spec: DatasetSpec, step: Step) -> None:
+        if self.client.show("package_show", id=spec.id) is None:  # a 500 may have saved it: look first
+            self.client.call("package_create", step.data)
+
+    def _upload(self, spec: DatasetSpec, step: Step) -> None:
+        v, name = step.data["version"], step.data["name"]
+        pkg = self.client.call("package_show", {"id": spec.id})  # a 500 may have saved it: look first
+        put_resource(self.client, pkg, f"{v} {name}", step.data["path"],
+                     {"version": v, "format": FORMATS.get(name.rsplit(".", 1)[1], "JSON"),
+                      "description": f"{spec.title.zh} {v}：{name}"}, immutable=True)
+
+    def _load_datastore(self, spec: DatasetSpec, step: Step) -> None:
+        v = step.data["version"]
+        pkg = self.client.call("package_show", {"id": spec.id})
+        res = next(r for r in pkg["resources"] if r.get("version") == v and r.get("name") == f"{v} data.csv")
+        path = self.store.release_dir(spec.id, v) / "data.csv"
+        schema = json.loads((self.store.release_dir(spec.id, v) / "datapackage.json").read_text(encoding="utf-8"))
+        fields = next(r for r in schema["resources"] if r["path"] == "data.csv")["schema"]
+        self.client.call("datastore_create", {
+            "resource_id": res["id"], "force": True,
+            "primary_key": fields.get("primaryKey") or [],
+            "fields": [{"id": f["name"], "type": DATASTORE_TYPES.get(f.get("type", "string"), "text"),
+                        "info": {"label": f.get("title", ""), "notes": f.get("description", ""),
+                                 **({"unit": f["unit"]} if f.get("unit") else {})}} for f in fields["fields"]]})
+        self.client.call("gongkai_datastore_load", {"resource_id": res["id"]})
+        self.client.call("resource_patch", {"id": res["id"], "datastore_sha256": sha256_file(path)})
+
+    def _update_metadata(self, spec: DatasetSpec, step: Step) -> None:
+        self.client.call("package_patch", {"id": spec.id, **step.data})
+
+    def _drop_old_table(self, spec: DatasetSpec, step: Step) -> None:
+        self.client.call("datastore_delete", {"resource_id": step.data["resource_id"], "force": True})
+
+
+def _norm(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    return "" if v is None else str(v)

@@ -1,0 +1,60 @@
+"""``gongkai compliance``: disclosure timeliness per agency and domain, printed, written or published to CKAN."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from .base import Context, err_console, handle_errors, pass_ctx
+from .schedule import _history, history_option
+
+
+@click.command()
+@click.option("--agency", help="Only this agency (the publisher name, e.g. 省民政厅).")
+@click.option("--year", type=int, help="Year reported (default: this year).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Judge as of this date (default: today, or 31 December for a past year).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "csv"]), default="md", show_default=True,
+              help="What is printed.")
+@click.option("--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Also write compliance-<year>.md/.html/.json/.csv into this directory.")
+@click.option("--publish", "do_publish", is_flag=True, help="Publish the report to CKAN as gongkai-compliance-<year>.")
+@click.option("--ckan-url", help="CKAN to publish to [env CKAN_URL].")
+@click.option("--ckan-token-file", type=click.Path(path_type=Path),
+              help="File holding the API token [env CKAN_API_TOKEN, or CKAN_API_TOKEN_FILE].")
+@click.option("--ckan-organization", default="sheng-caizheng", show_default=True,
+              help="CKAN organization that publishes the report.")
+@history_option
+@pass_ctx
+@handle_errors
+def compliance(c: Context, agency: str | None, year: int | None, as_of: dt.datetime | None, fmt: str,
+               output: Path | None, do_publish: bool, ckan_url: str | None, ckan_token_file: Path | None,
+               ckan_organization: str, history_url: str | None) -> None:
+    """Disclosure timeliness per agency and domain: on time, late, overdue, on-time rate, the overdue list."""
+    from ..schedule.compliance import build
+    from ..schedule.history import default_history_path
+
+    history = None
+    if history_url or c.settings.history_url or default_history_path(c.project.store.path).is_file():
+        history = _history(c, history_url)  # a report never creates a history database
+    report = build(c.project, year, agency=agency, as_of=as_of.date() if as_of else None, history=history)
+    if output:
+        output.mkdir(parents=True, exist_ok=True)
+        for ext in ("md", "html", "json", "csv"):
+            (output / f"compliance-{report.year}.{ext}").write_text(report.render(ext), encoding="utf-8")
+    published = None
+    if do_publish:
+        from ..schedule.compliance import publish
+
+        published = publish(report, c.project.ckan(ckan_url, ckan_token_file), ckan_organization)
+    if c.as_json:
+        click.echo(json.dumps({**report.to_dict(), **({"published": published} if published else {})},
+                              ensure_ascii=False, indent=1))
+    else:
+        click.echo(report.render(fmt), nl=False)
+        if published:
+            err_console.print(escape(f"published: {published['url']} ({published['writes']} write(s))"))

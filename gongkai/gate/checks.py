@@ -1,0 +1,240 @@
+"""Table Schema checks, run as column-wise SQL in DuckDB over the ingested ``data`` table.
+
+Each check is one query that returns only the failing rows, so a clean column costs one scan. The rules and
+error types follow frictionless-py: a cell with a type error gets no constraint errors; for duplicates, the
+rows after the first are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..identifiers import KINDS
+from ..ingest.workspace import DATA, TYPED
+from ..quoting import lit, q
+from ..report import Problem, Report
+from ..spec.schema import CODES_DIR, Field, TableSchema
+from .identifier_sql import create_sql, reason_sql
+
+TYPE_NAMES = {"integer": "整数", "number": "数字", "boolean": "是/否", "date": "日期", "datetime": "日期时间",
+              "year": "年份", "string": "文本", "any": "值"}
+TYPE_HINTS = {
+    "integer": "只填写整数，不要带小数、单位或文字。",
+    "number": "只填写数字（可带小数点），不要带单位或文字；千分位逗号可以保留。",
+    "boolean": "填写“是”或“否”。",
+    "date": "使用“2025-03-05”或“2025年3月5日”格式的日期；不要填写“2025年3月”这样不完整的日期。",
+    "datetime": "使用“2025-03-05 14:30:00”格式。",
+    "year": "填写四位年份，如 2025。",
+}
+NUM = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def _strftime(fmt: str) -> str:
+    return fmt if fmt not in ("default", "any") else "%Y-%m-%d"
+
+
+def valid_sql(f: Field) -> str:
+    """SQL true when the non-null text cell ``f`` can be read as the field's type."""
+    c = q(f.name)
+    match f.type:
+        case "integer":
+            return f"regexp_full_match({c}, '[+-]?[0-9]+') AND TRY_CAST({c} AS BIGINT) IS NOT NULL"
+        case "number":
+            return f"regexp_full_match({c}, '{NUM}')"
+        case "year":
+            return f"regexp_full_match({c}, '[0-9]{{4}}')"
+        case "boolean":
+            return f"{c} IN ({', '.join(lit(v) for v in (*f.true_values, *f.false_values))})"
+        case "date":
+            if f.format == "any":
+                return f"TRY_CAST({c} AS DATE) IS NOT NULL"
+            strict = "regexp_full_match(" + c + r", '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND " if f.format == "default" else ""
+            return f"{strict}try_strptime({c}, {lit(_strftime(f.format))}) IS NOT NULL"
+        case "datetime":
+            return (f"regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z?') "
+                    f"AND TRY_CAST(replace(replace({c}, 'T', ' '), 'Z', '') AS TIMESTAMP) IS NOT NULL")
+        case _:
+            return "true"
+
+
+def typed_sql(f: Field) -> str:
+    """SQL for the typed value of a cell (NULL where it does not parse)."""
+    c = q(f.name)
+    match f.type:
+        case "integer":
+            return f"TRY_CAST({c} AS BIGINT)"
+        case "number":
+            return f"CASE WHEN {valid_sql(f)} THEN TRY_CAST({c} AS DOUBLE) END"
+        case "year":
+            return f"CASE WHEN {valid_sql(f)} THEN TRY_CAST({c} AS INTEGER) END"
+        case "boolean":
+            return (f"CASE WHEN {c} IN ({', '.join(lit(v) for v in f.true_values)}) THEN true "
+                    f"WHEN {c} IN ({', '.join(lit(v) for v in f.false_values)}) THEN false END")
+        case "date":
+            if f.format == "any":
+                return f"TRY_CAST({c} AS DATE)"
+            return f"CASE WHEN {valid_sql(f)} THEN CAST(try_strptime({c}, {lit(_strftime(f.format))}) AS DATE) END"
+        case "datetime":
+            return f"CASE WHEN {valid_sql(f)} THEN TRY_CAST(replace(replace({c}, 'T', ' '), 'Z', '') AS TIMESTAMP) END"
+        case _:
+            return c
+
+
+def duck_type(f: Field) -> str:
+    return {"integer": "BIGINT", "number": "DOUBLE", "year": "INTEGER", "boolean": "BOOLEAN", "date": "DATE",
+            "datetime": "TIMESTAMP"}.get(f.type, "VARCHAR")
+
+
+def _bound_sql(f: Field, v: object) -> str:
+    if f.type in ("date", "datetime"):
+        return f"CAST({lit(v)} AS {duck_type(f)})"
+    return str(float(v)) if f.type == "number" else str(int(v))  # type: ignore[call-overload]
+
+
+@dataclass
+class Check:
+    """One SQL check over ``source``: ``where`` selects the failing rows.
+
+    ``type`` is an SQL expression giving the error type of a row (a literal for single-rule checks), so that
+    all cell rules of a field run in one pass; ``hints`` maps each type to how to fix it.
+    """
+
+    type: str
+    field: Field | None
+    where: str
+    message: str  # SQL expression giving the Chinese message per row
+    hints: dict[str, str]
+    value: str | None = None  # SQL expression for the value shown; default: the field's cell
+    source: str = DATA
+
+
+class SchemaChecker:
+    """Runs every Table Schema rule over view ``data`` and records the failing cells in a report."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
+                 labels: dict[tuple[str, str], str]) -> None:
+        self.con, self.schema, self.schema_dir, self.labels = con, schema, schema_dir, labels
+        if any(f.identifier for f in schema.fields):
+            create_sql(con)
+
+    def checks(self) -> Iterator[Check]:
+        pk = set(self.schema.primary_key)
+        for f in self.schema.fields:
+            cell = self._cell_rules(f, required=f.name in pk)
+            if cell:
+                yield cell
+            if f.constraints.get("unique") and not (len(pk) == 1 and f.name in pk):
+                yield self._duplicates("unique-error", [f])
+        if self.schema.primary_key:
+            yield self._duplicates("primary-key", [self.schema.get(n) for n in self.schema.primary_key])
+        for fk in self.schema.foreign_keys:
+            yield self._foreign_key(fk)
+
+    def _cell_rules(self, f: Field, required: bool) -> Check | None:
+        """The first failing rule of each cell, in frictionless-py's order: required, type, then constraints."""
+        c, cons, unit = q(f.name), f.constraints, f.unit or ""
+        typed = typed_sql(f)
+        rules: list[tuple[str, str, str, str]] = []  # (type, SQL condition on a non-null cell, message, hint)
+        if f.type not in ("string", "any"):
+            rules.append(("type-error", f"NOT ({valid_sql(f)})", f"'「' || {c} || '」不是有效的{TYPE_NAMES[f.type]}'",
+                          TYPE_HINTS.get(f.type, "")))
+        if "enum" in cons:
+            allowed = [str(v) for v in cons["enum"]]
+            rules.append(("enum-error", f"{c} NOT IN ({', '.join(lit(v) for v in allowed)})",
+                          f"'「' || {c} || '」不是允许的取值'", f"只能填写：{'、'.join(allowed)}。"))
+        for key, op, word in (("minimum", "<", "小于最小值"), ("maximum", ">", "大于最大值"),
+                              ("exclusiveMinimum", "<=", "不大于下限"), ("exclusiveMaximum", ">=", "不小于上限")):
+            if key in cons:
+                rules.append(("minimum-error" if "inimum" in key else "maximum-error",
+                              f"{typed} {op} {_bound_sql(f, cons[key])}", f"'「' || {c} || '」{word} {cons[key]}{unit}'",
+                              f"请核对数值；{f.title or f.name}应在允许范围内" + (f"（注意单位是{unit}）" if unit else "") + "。"))
+        if f.identifier:
+            kind = KINDS[f.identifier]
+            rules.append(("identifier-error", f"({reason_sql(f.identifier, c)}) IS NOT NULL",
+                          f"'「' || {c} || '」不是有效的{kind.title}：' || ({reason_sql(f.identifier, c)})", kind.hint))
+        if "pattern" in cons:
+            rules.append(("pattern-error", f"NOT regexp_full_match({c}, {lit(cons['pattern'])})",
+                          f"'「' || {c} || '」的格式不符合要求'", f.description or f"应符合格式 {cons['pattern']}。"))
+        for key, op, word in (("minLength", "<", "少于"), ("maxLength", ">", "多于")):
+            if key in cons:
+                rules.append(("length-error", f"length({c}) {op} {int(cons[key])}",
+                              f"'「' || {c} || '」的长度' || length({c}) || '{word} {cons[key]} 个字符'",
+                              "请核对内容是否完整或多填了内容。"))
+        required = required or bool(cons.get("required"))
+        if not rules and not required:
+            return None
+        code = "CASE WHEN " + c + " IS NULL THEN " + ("'required-error'" if required else "NULL") + " " + \
+            " ".join(f"WHEN {cond} THEN '{t}'" for t, cond, _, _ in rules) + " END"
+        message = "CASE _code WHEN 'required-error' THEN " + lit(f"{f.title or f.name}不能为空") + " " + \
+            " ".join(f"WHEN '{t}' THEN {msg}" for t, _, msg, _ in rules) + " END"
+        hints = {"required-error": "请补填这一格。", **{t: h for t, _, _, h in rules}}
+        return Check("_code", f, "_code IS NOT NULL", message, hints, source=f"(SELECT *, {code} AS _code FROM {DATA})")
+
+    def _duplicates(self, etype: str, fields: list[Field]) -> Check:
+        """Rows whose key appeared before; the window runs only over keys a hash aggregate found twice."""
+        key = ", ".join(q(f.name) for f in fields)
+        notnull = " AND ".join(f"{q(f.name)} IS NOT NULL" for f in fields)
+        shown = " || ' / ' || ".join(q(f.name) for f in fields)
+        dup_keys = f"(SELECT {key} FROM {DATA} WHERE {notnull} GROUP BY {key} HAVING count(*) > 1)"
+        sub = (f"(SELECT d.*, row_number() OVER w AS _n, first_value(_row) OVER w AS _first, "
+               f"first_value(_file) OVER w AS _first_file FROM {DATA} d JOIN {dup_keys} k USING ({key}) "
+               f"WINDOW w AS (PARTITION BY {key} ORDER BY _src, _row))")
+        what = "主键" if etype == "primary-key" else "取值"
+        return Check(lit(etype), fields[0] if len(fields) == 1 else None, "_n > 1",
+                     f"'{what}「' || {shown} || '」与' || CASE WHEN _first_file <> _file THEN _first_file || ' ' ELSE '' END "
+                     f"|| '第 ' || _first || ' 行重复'",
+                     {etype: "每一行的" + "、".join(f.title or f.name for f in fields) + "必须唯一；请删除重复行或改正编号。"},
+                     value=shown, source=sub)
+
+    def _foreign_key(self, fk: dict) -> Check:  # type: ignore[type-arg]
+        fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+        ref = fk["reference"]
+        ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
+        resource = ref.get("resource", "")
+        if resource:
+            path = self.schema_dir / CODES_DIR / f"{resource}.csv"
+            target = q(f"codes_{resource}")
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {target} AS "
+                             f"SELECT * FROM read_csv({lit(path)}, all_varchar=true, header=true)")
+            where_name = f"编码表 {resource}"
+        else:
+            target, where_name = DATA, "本表"
+        cond = " AND ".join(f"r.{q(rf)} = d.{q(f)}" for f, rf in zip(fields, ref_fields, strict=True))
+        notnull = " AND ".join(f"d.{q(f)} IS NOT NULL" for f in fields)
+        flds = [self.schema.get(f) for f in fields]
+        for f in flds:  # a code that fails its identifier check is reported once, there
+            if f.identifier:
+                notnull += f" AND ({reason_sql(f.identifier, 'd.' + q(f.name))}) IS NULL"
+        shown = " || ' / ' || ".join(f"d.{q(f)}" for f in fields)
+        sub = f"(SELECT d.* FROM {DATA} d ANTI JOIN {target} r ON {cond} WHERE {notnull})"
+        return Check("'foreign-key'", flds[0] if len(flds) == 1 else None, "true",
+                     f"'「' || {shown.replace('d.', '')} || '」在{where_name}的 {'、'.join(ref_fields)} 中找不到'",
+                     {"foreign-key": f"请填写{where_name}中存在的编码"
+                      + (f"（见 schemas/{CODES_DIR}/{resource}.csv）" if resource else "") + "。"},
+                     value=shown.replace("d.", ""), source=sub)
+
+    def run(self, report: Report) -> None:
+        for chk in self.checks():
+            room = max(report.max_problems - len(report.problems), 0)
+            value = chk.value or (q(chk.field.name) if chk.field else "NULL")
+            where = f"FROM {chk.source} WHERE {chk.where}"
+            rows = self.con.execute(f"SELECT _file, _sheet, _row, {value}, {chk.message}, {chk.type} {where} "
+                                    f"ORDER BY _src, _row LIMIT {room}").fetchall()
+            fname = chk.field.name if chk.field else None
+            for file, sheet, row, val, msg, etype in rows:
+                report.add(Problem(etype, msg, chk.hints.get(etype, ""), file=file, sheet=sheet, row=row, field=fname,
+                                   column=self.labels.get((file, fname)) if fname else None, value=val))
+            if len(rows) == room:  # the listing is full: count the rest by type
+                for etype, n in self.con.execute(f"SELECT {chk.type}, count(*) {where} GROUP BY 1").fetchall():
+                    listed = sum(1 for r in rows if r[5] == etype)
+                    if n > listed:
+                        report.count(n - listed, etype)
+
+    def build_typed(self, name: str = TYPED) -> None:
+        """View ``name``: the rows with typed values (NULL where a cell failed its type check)."""
+        cols = ", ".join(f"CAST({typed_sql(f)} AS {duck_type(f)}) AS {q(f.name)}" for f in self.schema.fields)
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT _src, _file, _sheet, _row, {cols} FROM {DATA}")

@@ -1,0 +1,84 @@
+"""CSV sources: the encoding found (or declared), the file decoded to UTF-8 when needed and its first lines parsed.
+
+CSV files are not read here row by row: DuckDB loads the bulk of them in parallel (:mod:`.load`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+from ..errors import SourceError
+from .formats import HEAD_LINES, Grid
+
+SAMPLE_BYTES = 1 << 20
+
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gbk": "GBK", "gb18030": "GB18030", "utf-16": "UTF-16"}
+
+
+def read_csv_head(path: Path, declared: str, workdir: Path) -> Grid:
+    """Find the encoding, transcode to UTF-8 if needed, and parse the first lines."""
+    with path.open("rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    encoding = _choose_encoding(path, sample, declared)
+    target = path
+    if encoding not in ("utf-8", "utf-8-sig"):
+        target = workdir / f"{path.stem}.utf8.csv"
+        _transcode(path, target, encoding)
+    with target.open("r", encoding="utf-8-sig", newline="") as f:
+        head_text = "".join(line for _, line in zip(range(HEAD_LINES), f, strict=False))
+    delimiter = max([",", "\t", ";", "|"], key=lambda d: head_text.split("\n", 1)[0].count(d))
+    head = [[c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(head_text), delimiter=delimiter)]
+    return Grid("csv", head, encoding=encoding, csv_path=target, delimiter=delimiter)
+
+
+def _choose_encoding(path: Path, sample: bytes, declared: str) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    candidates = ["utf-8", "gb18030"] if declared == "auto" else [declared]
+    for enc in candidates:
+        try:
+            codecs.getincrementaldecoder(enc)("strict").decode(sample, final=len(sample) < SAMPLE_BYTES)
+            return enc
+        except UnicodeDecodeError as e:
+            failure = e
+    line = sample[: failure.start].count(b"\n") + 1
+    if declared == "auto":
+        raise SourceError(f"无法识别文件 {path.name} 的字符编码（第 {line} 行含有既不是 UTF-8 也不是 GBK/GB18030 的字节）",
+                          "请在 Excel 或 WPS 中“另存为”CSV UTF-8 格式后重新提交。",
+                          code="encoding-error", file=path.name, row=line)
+    guess = "，看起来是 GBK/GB18030 编码" if declared.startswith("utf") and _decodes(sample, "gb18030") else ""
+    raise SourceError(f"文件 {path.name} 声明为 {ENCODING_NAMES.get(declared, declared)} 编码，但第 {line} 行不是{guess}",
+                      "请把文件另存为声明的编码，或修改数据集说明中的 source.encoding（auto 表示自动识别）。",
+                      code="encoding-error", file=path.name, row=line)
+
+
+def _decodes(sample: bytes, enc: str) -> bool:
+    try:
+        codecs.getincrementaldecoder(enc)("strict").decode(sample, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _transcode(src: Path, dst: Path, encoding: str, chunk: int = 16 << 20) -> None:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    lines_before = 0
+    with src.open("rb") as fi, dst.open("w", encoding="utf-8", newline="") as fo:
+        while True:
+            block = fi.read(chunk)
+            try:
+                text = decoder.decode(block, final=not block)
+            except UnicodeDecodeError as e:
+                line = lines_before + block[: e.start].count(b"\n") + 1
+                raise SourceError(f"文件 {src.name} 第 {line} 行含有不是 {ENCODING_NAMES.get(encoding, encoding)} 编码的字节",
+                                  "文件可能混用了多种编码。请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式。",
+                                  code="encoding-error", file=src.name, row=line) from None
+            fo.write(text.lstrip("\ufeff") if lines_before == 0 else text)
+            lines_before += block.count(b"\n")
+            if not block:
+                break

@@ -1,0 +1,182 @@
+"""Ingest: source files → one DuckDB table of normalised text cells named by schema field.
+
+Each row keeps where it came from (``_file``, ``_sheet``, ``_row``: the row number a person sees in the
+sheet, or the line of a CSV file) so that every later error can point at it.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import SourceError
+from ..files import sha256_file
+from ..quoting import lit, q
+from ..report import Report
+from ..spec.dataset import DatasetSpec
+from . import derived
+from .csvfile import read_csv_head
+from .formats import HEAD_LINES, Grid, sniff_format
+from .header import Header, SourceFile
+from .normalise import normalise_sql
+from .sheets import read_json, read_xls, read_xlsx
+from .totals import check_totals
+from .workspace import DATA, Workspace
+
+BATCH_ROWS = 50_000
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-sha256")
+
+
+class Ingest:
+    """Loads a dataset's sources into ``ws`` table ``data`` and records header and row problems in ``report``."""
+
+    def __init__(self, spec: DatasetSpec, ws: Workspace, report: Report) -> None:
+        self.spec, self.schema, self.ws, self.report = spec, spec.table_schema, ws, report
+        self.header = Header(spec, self.schema)
+        self.files: list[SourceFile] = []
+
+    def load(self, path: Path) -> None:
+        """Read one source file into its own table; header problems go to the report, fatal ones raise."""
+        s = self.spec.source
+        fmt = sniff_format(path, s.format)
+        if fmt == "csv":
+            grid = read_csv_head(path, s.encoding, self.ws.dir)
+        elif fmt == "xlsx":
+            grid = read_xlsx(path, s.sheet)
+        elif fmt == "xls":
+            grid = read_xls(path, s.sheet)
+        else:
+            grid = read_json(path)
+        hashing = _HASHER.submit(sha256_file, path)  # hashlib releases the GIL: hash while DuckDB reads
+        src = SourceFile(path, fmt, "", encoding=grid.encoding, sheet=grid.sheet)
+        self.files.append(src)
+        try:
+            top, depth = self.header.find(grid, path.name) if grid.format != "json" else (0, 1)
+            src.header_row = top + 1
+            header_problems = self.header.map_columns(grid, top, depth, src)
+            self.report.extend(header_problems)
+            if any(p.severity == "error" for p in header_problems):
+                return
+            first_data = top + depth
+            if grid.format == "csv" and len(grid.head) < HEAD_LINES and not any(any(r) for r in grid.head[first_data:]):
+                raise SourceError(f"{path.name} 只有表头，没有数据行", "请确认数据已粘贴到表头下方，然后重新提交。",
+                                  code="header-only", file=path.name)
+            table = f"src_{len(self.files)}"
+            if grid.format == "csv":
+                self._load_csv(grid, src, first_data, table)
+            else:
+                self._load_rows(grid, src, first_data, table)
+            con = self.ws.con
+            if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:  # type: ignore[index]
+                raise SourceError(f"{path.name}{'（工作表「' + src.sheet + '」）' if src.sheet else ''}只有表头，没有数据行",
+                                  "请确认数据已粘贴到表头下方，然后重新提交。", code="header-only", file=path.name, sheet=src.sheet)
+            blank = " AND ".join(f"{q(c.field)} IS NULL" for c in src.columns)
+            src.dropped_blank = con.execute(f"DELETE FROM {table} WHERE {blank}").fetchone()[0]  # type: ignore[index]
+            if self.spec.source.totals:
+                check_totals(con, self.spec, self.report, src, table)
+            src.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+            src.table = table
+        finally:
+            src.sha256 = hashing.result()
+
+    def _select_normalised(self, src: SourceFile, cell: Any) -> str:
+        """The SELECT list turning source cells (``cell(ColumnMatch)`` gives the SQL of one) into fields."""
+        mapped = {c.field: c for c in src.columns}
+        out = []
+        for f in self.schema.fields:
+            c = mapped.get(f.name)
+            expr = normalise_sql(cell(c), f, self.schema.missing_values, c.unit) if c else "NULL"
+            out.append(f"CAST({expr} AS VARCHAR) AS {q(f.name)}")
+        return ", ".join(out)
+
+    def _load_csv(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
+        """DuckDB reads the file in parallel into a raw table, then normalises every cell into ``table``.
+
+        The raw copy is what keeps row numbers true: a plain scan into a table keeps file order, so its
+        ``rowid`` is the record index. (A scan fused with the normalising expressions was seen to reorder
+        blocks of a large file, so the two steps stay apart.)
+        """
+        width = max(len(r) for r in grid.head) if grid.head else 0
+        width = max(width, *(c.index + 1 for c in src.columns))
+        cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+        delim = grid.delimiter.replace("\t", "\\t")
+        picked = ", ".join(f"c{c.index}" for c in src.columns)
+        raw = f"{table}_raw"
+        read = (f"CREATE TABLE {raw} AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
+                f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
+                f"strict_mode=false, all_varchar=true, encoding='utf-8'{{parallel}})")
+        try:
+            try:
+                self.ws.con.execute(read.replace("{parallel}", ""), [str(grid.csv_path)])
+            except duckdb.Error as e:
+                if "quoted new lines" not in str(e):
+                    raise
+                # cells with line breaks (common in 备注 exported from Excel): the serial reader handles them
+                self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
+                self.ws.con.execute(read.replace("{parallel}", ", parallel=false"), [str(grid.csv_path)])
+        except duckdb.Error as e:  # the message carries the line
+            msg = str(e).split("\n")[0]
+            code = "encoding-error" if "unicode" in msg.lower() else "format-error"
+            raise SourceError(f"读取 {src.path.name} 失败：{msg}",
+                              "请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式；检查引号是否成对。",
+                              code=code, file=src.path.name) from None
+        select = self._select_normalised(src, lambda c: f"c{c.index}")
+        self.ws.con.execute(f"CREATE TABLE {table} AS SELECT rowid + {first_data + 1} AS _row, {select} FROM {raw}")
+        self.ws.con.execute(f"DROP TABLE {raw}")
+
+    def _load_rows(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
+        """Spreadsheets and JSON: cells arrive from Python in batches, with their row numbers."""
+        rest = grid.rows if grid.rows is not None else iter(())
+        if grid.format == "json":
+            rows = rest
+        else:
+            rows = chain(((i + 1, r) for i, r in enumerate(grid.head) if i >= first_data), rest)
+        arrow_schema = pa.schema([("_row", pa.int64()), *((f"c{c.index}", pa.string()) for c in src.columns)])
+        con = self.ws.con
+        staged = f"{table}_raw"
+        columns = ", ".join(f"{n} {'BIGINT' if n == '_row' else 'VARCHAR'}" for n in arrow_schema.names)
+        con.execute(f"CREATE TABLE {staged} ({columns})")
+        batch: list[list[Any]] = [[] for _ in arrow_schema.names]
+        for rownum, cells in rows:
+            batch[0].append(rownum)
+            for j, c in enumerate(src.columns, start=1):
+                batch[j].append(cells[c.index] if c.index < len(cells) else None)
+            if len(batch[0]) >= BATCH_ROWS:
+                self._flush(staged, batch, arrow_schema)
+                batch = [[] for _ in arrow_schema.names]
+        self._flush(staged, batch, arrow_schema)
+        select = self._select_normalised(src, lambda c: f"c{c.index}")
+        con.execute(f"CREATE TABLE {table} AS SELECT _row, {select} FROM {staged}")
+        con.execute(f"DROP TABLE {staged}")
+
+    def _flush(self, staged: str, batch: list[list[Any]], arrow_schema: pa.Schema) -> None:
+        if batch[0]:
+            tbl = pa.Table.from_arrays([pa.array(b, type=t.type) for b, t in zip(batch, arrow_schema, strict=True)],
+                                       schema=arrow_schema)
+            self.ws.con.register("_batch", tbl)
+            self.ws.con.execute(f"INSERT INTO {staged} SELECT * FROM _batch")
+            self.ws.con.unregister("_batch")
+
+    @property
+    def locations(self) -> list[tuple[str, str | None]]:
+        """(file name, sheet) of each ``_src`` index."""
+        return [(s.path.name, s.sheet) for s in self.files]
+
+    def create_view(self) -> None:
+        """View ``data``: every loaded file's rows with ``_src`` (file index), ``_file``, ``_sheet`` and ``_row``."""
+        derived.register(self.ws.con, self.schema)
+        fields = ", ".join(derived.select_sql(f) for f in self.schema.fields)
+        parts = [f"SELECT {i} AS _src, {lit(s.path.name)} AS _file, "
+                 f"{lit(s.sheet) if s.sheet else 'NULL::VARCHAR'} AS _sheet, "
+                 f"_row, {fields} FROM {s.table}"
+                 for i, s in enumerate(self.files) if s.table]
+        if not parts:
+            empty = ", ".join(f"NULL::VARCHAR AS {q(n)}" for n in self.schema.names)
+            parts = [f"SELECT 0 AS _src, NULL::VARCHAR AS _file, NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row, {empty} "
+                     "LIMIT 0"]
+        self.ws.con.execute(f"CREATE OR REPLACE VIEW {DATA} AS " + " UNION ALL ".join(parts))

@@ -1,0 +1,197 @@
+"""A project as a library: its specs, its release store, and the one orchestration path
+ingest → gate → release → publish that the command line, the scheduler and Python callers all use.
+
+    from gongkai import Project
+    project = Project.discover()
+    outcome = project.release("lottery-welfare-projects")
+    plans = project.publish(["lottery-welfare-projects"], project.ckan())
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import ConfigError
+from .quoting import q
+from .release.store import Store, default_store
+from .settings import Settings
+from .spec.dataset import DatasetSpec
+from .spec.loading import Specs
+
+if TYPE_CHECKING:
+    from .ckan.client import Client
+    from .ckan.publish import Plan
+    from .flows.page import Page
+    from .report import Report
+
+Status = Literal["valid", "invalid", "released", "unchanged"]
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Outcome:
+    dataset: str
+    status: Status
+    report: Report
+    version: str | None = None
+    path: Path | None = None
+    manifest: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "invalid"
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.report
+        return {"dataset": self.dataset, "status": self.status, "version": self.version,
+                "path": str(self.path) if self.path else None, "rows": r.rows, "errors": r.error_count,
+                "warnings": r.warning_count}
+
+
+def find_root(start: Path | None = None, given: Path | None = None) -> Path:
+    """The project directory: ``given`` (``GONGKAI_PROJECT``), else the nearest parent of ``start`` with
+    ``datasets/``, else the project gongkai was installed from."""
+    if given:
+        return Path(given)
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "datasets").is_dir():
+            return d
+    bundled = Path(__file__).resolve().parent.parent
+    if (bundled / "datasets").is_dir():
+        return bundled
+    raise ConfigError(f"no datasets/ directory in {here} or its parents",
+                      "Run gongkai inside a project directory, or set GONGKAI_PROJECT.")
+
+
+class Project:
+    """A project directory (specs, schemas, suites), the release store it writes to, and its settings."""
+
+    def __init__(self, root: Path, store: Path | None = None, database_url: str | None = None,
+                 settings: Settings | None = None) -> None:
+        self.settings = (settings or Settings()).with_(store=store, database_url=database_url)
+        self.root = Path(root)
+        self.specs = Specs(self.root)
+        self.store = Store(default_store(self.root, self.settings.store))
+        self.database_url = self.settings.database_url
+
+    @classmethod
+    def discover(cls, settings: Settings | None = None, store: Path | None = None,
+                 database_url: str | None = None) -> Project:
+        """The project around the current directory, configured from ``settings`` (default: the environment)."""
+        settings = settings or Settings.from_env()
+        return cls(find_root(given=settings.project), store, database_url, settings)
+
+    def spec(self, dataset: str) -> DatasetSpec:
+        return self.specs.get(dataset)
+
+    # -- the gate and the release ----------------------------------------------------------------------
+
+    def validate(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None) -> Outcome:
+        """Run the gate and return its report; writes nothing."""
+        from .gate import run_gate
+        from .ingest import Workspace
+
+        spec = self.spec(dataset)
+        with Workspace(self.settings.memory_limit) as ws:
+            result = run_gate(spec, ws, sources, previous_rows=self._previous_rows(spec.id),
+                              database_url=self.database_url, progress=progress)
+        return Outcome(spec.id, "valid" if result.report.valid else "invalid", result.report)
+
+    def release(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None,
+                formed: dt.date | None = None) -> Outcome:
+        """Validate and, if the data is valid and differs from the latest release, write a new version.
+
+        ``formed`` is when the information was formed or changed, for datasets without a ``formed_field``
+        (a scheduled pipeline takes it from the source's modification date); it sets the disclosure due date."""
+        from .gate import run_gate
+        from .gate.protect import materialise
+        from .ingest import Workspace
+        from .ingest.workspace import FINAL
+        from .release.build import build
+
+        spec = self.spec(dataset)
+        with self.store.lock(spec.id), Workspace(self.settings.memory_limit) as ws:
+            result = run_gate(spec, ws, sources, previous_rows=self._previous_rows(spec.id),
+                              database_url=self.database_url, progress=progress)
+            report, protection = result.report, result.protection
+            if not result.valid or protection is None:
+                return Outcome(spec.id, "invalid", report)
+            latest = self.store.latest(spec.id)
+            previous = (latest, self.store.release_dir(spec.id, latest)) if latest else None
+            version = self.store.next_version(spec.id)
+            if progress:
+                progress("write release")
+            materialise(spec, ws.con, protection)
+            with self.store.staging(spec.id) as tmp:
+                t = time.perf_counter()
+                formed_on, formed_from = (formed.isoformat(), "source") if formed else (None, None)
+                if spec.formed_field and spec.formed_field not in protection.dropped_fields:
+                    latest_date = ws.con.execute(f"SELECT max({q(spec.formed_field)}) FROM {FINAL}").fetchone()[0]  # type: ignore[index]
+                    if latest_date:
+                        formed_on, formed_from = latest_date.isoformat(), "data"
+                manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
+                                 sources=report.sources, previous=previous, formed=formed_on, formed_from=formed_from)
+                report.timings["release"] = time.perf_counter() - t
+                if manifest.get("unchanged"):
+                    assert previous is not None
+                    return Outcome(spec.id, "unchanged", report, previous[0], previous[1])
+                path = self.store.commit(spec.id, tmp, version)
+            return Outcome(spec.id, "released", report, version, path, manifest)
+
+    def run(self, datasets: list[str] | None = None, progress: Progress | None = None,
+            on_outcome: Callable[[Outcome], Any] | None = None) -> list[Outcome]:
+        """The main job: release every (or each named) dataset from its configured sources."""
+        outcomes = []
+        for d in datasets or self.specs.ids:
+            outcomes.append(self.release(d, progress=progress))
+            if on_outcome:
+                on_outcome(outcomes[-1])
+        return outcomes
+
+    def _previous_rows(self, dataset: str) -> int | None:
+        latest = self.store.latest(dataset)
+        return int(self.store.manifest(dataset, latest)["row_count"]) if latest else None
+
+    # -- the catalog ----------------------------------------------------------------------------------
+
+    def ckan(self, url: str | None = None, token_file: Path | None = None, token_env: str | None = None) -> Client:
+        """A client of the CKAN catalog: ``url`` / ``token_file`` / ``token_env`` (a flag's, a pipeline's) over
+        the settings, by the one rule of :mod:`gongkai.settings`."""
+        from .ckan.client import Client
+
+        ckan = self.settings.ckan.override(url, token_file, token_env, self.settings.environ)
+        return Client.connect(ckan)
+
+    def publish(self, datasets: list[str], client: Client, plan_only: bool = False,
+                on_plan: Callable[[Plan], Any] | None = None) -> list[Plan]:
+        """Publish the latest release of each dataset (and every earlier version) to CKAN; with ``plan_only``,
+        only say what would be done. A 不予公开 dataset is refused by its plan, with no call at all."""
+        from .ckan.publish import Publisher
+
+        publisher = Publisher(self.store, client)
+        plans = []
+        for d in datasets:
+            spec = self.spec(d)
+            plan = publisher.plan(spec)
+            if not plan_only:
+                publisher.apply(spec, plan)
+            plans.append(plan)
+            if on_plan:
+                on_plan(plan)
+        return plans
+
+    def publish_page(self, page: Page, path: Path, client: Client) -> dict[str, Any]:
+        """Put a fund-flow page (written to ``path``) on its allocation dataset, named after the version it shows;
+        refused for a public dataset when the page shows data that is not public."""
+        from .ckan.reports import publish_page
+        from .flows.page import publish_fields
+
+        name, fields = publish_fields(page, self.specs)
+        return publish_page(client, self.specs, page.allocation.dataset, name, path, fields,
+                            [r.dataset for r in page.releases])

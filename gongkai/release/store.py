@@ -1,0 +1,108 @@
+"""The release store: ``<store>/<dataset>/<version>/`` directories, immutable once written.
+
+A release is built in a hidden temporary directory beside its final place and renamed into place in one step,
+so a reader (or a crash) never sees half a release. A per-dataset lock (``flock``, released by the kernel when
+its process dies) keeps two writers apart.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreError, UsageError
+
+VERSION_RE = re.compile(r"^v(\d+)$")
+
+
+def default_store(root: Path | None = None, given: Path | None = None) -> Path:
+    """``given`` (the --store flag or ``GONGKAI_STORE``), else ``store/`` in the project."""
+    return Path(given) if given else (root or Path.cwd()) / "store"
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def dataset_dir(self, dataset: str) -> Path:
+        return self.path / dataset
+
+    def versions(self, dataset: str) -> list[str]:
+        d = self.dataset_dir(dataset)
+        if not d.is_dir():
+            return []
+        found = [(int(m.group(1)), p.name) for p in d.iterdir() if (m := VERSION_RE.match(p.name)) and p.is_dir()]
+        return [name for _, name in sorted(found)]
+
+    def latest(self, dataset: str) -> str | None:
+        v = self.versions(dataset)
+        return v[-1] if v else None
+
+    def release_dir(self, dataset: str, version: str) -> Path:
+        d = self.dataset_dir(dataset) / version
+        if not d.is_dir():
+            known = ", ".join(self.versions(dataset)) or "none"
+            raise UsageError(f"dataset {dataset!r} has no version {version!r} in {self.path}", f"versions: {known}")
+        return d
+
+    def manifest(self, dataset: str, version: str) -> dict[str, Any]:
+        return json.loads((self.release_dir(dataset, version) / "manifest.json").read_text(encoding="utf-8"))
+
+    def next_version(self, dataset: str) -> str:
+        latest = self.latest(dataset)
+        return f"v{int(latest[1:]) + 1}" if latest else "v1"
+
+    @contextmanager
+    def lock(self, dataset: str) -> Iterator[None]:
+        d = self.dataset_dir(dataset)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create {d}: {e.strerror}", "Check --store / GONGKAI_STORE and permissions.") from None
+        with (d / ".lock").open("w") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"another gongkai process is releasing {dataset} right now",
+                                 "Wait for it to finish, then run again.") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    @contextmanager
+    def staging(self, dataset: str) -> Iterator[Path]:
+        """A temporary directory inside the dataset's folder; removed unless :meth:`commit` moved it."""
+        tmp = self.dataset_dir(dataset) / f".tmp-{uuid.uuid4().hex[:12]}"
+        tmp.mkdir(parents=True)
+        try:
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def commit(self, dataset: str, staging: Path, version: str) -> Path:
+        final = self.dataset_dir(dataset) / version
+        for f in staging.iterdir():
+            f.chmod(0o444)
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())  # the files are on disk before the version appears
+        _fsync_dir(staging)
+        os.rename(staging, final)  # atomic on one filesystem; fails if the version exists
+        _fsync_dir(final.parent)
+        return final
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,406 @@
+"""Disclosure timeliness per agency and domain: releases on time, late, unknown; datasets overdue.
+
+A release is judged by its due date — the day its information was formed or changed (from the data's
+``formed_field``, or from the source's modification date when the pipeline says ``formed: last-modified``) plus
+``deadline_working_days`` working days, counted from the next day on China's calendar — against the day it was
+published (the release's creation date, Beijing time). A dataset whose update frequency has passed is overdue
+when no new release came within the deadline after the next period's information was due to be formed. Beyond
+the years the holiday calendar covers the answer is "unknown", never a guess. Only 主动公开 datasets are judged:
+依申请公开 and 不予公开 information has no proactive-disclosure deadline.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from dateutil.relativedelta import relativedelta
+
+from ..deadlines import add_working_days, working_days_between
+from ..errors import UsageError
+from ..vocab import DOMAINS, FREQUENCIES
+
+if TYPE_CHECKING:
+    from ..ckan.client import Client
+    from ..project import Project
+    from ..spec.dataset import DatasetSpec
+    from .history import History
+
+CHINA = ZoneInfo("Asia/Shanghai")
+STEP: dict[str, relativedelta] = {
+    "daily": relativedelta(days=1), "weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1),
+    "quarterly": relativedelta(months=3), "half-yearly": relativedelta(months=6), "yearly": relativedelta(years=1),
+}
+REPORT_FORMATS = {"md": "Markdown", "html": "HTML", "json": "JSON", "csv": "CSV"}
+STATUS_ZH = {"on-time": "按时", "late": "逾期发布", "unknown": "无法判断", "overdue": "逾期未更新", "pending": "未到期"}
+
+
+def today_in_china() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def calendar_years() -> tuple[int, int]:
+    years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
+    return min(years), max(years)
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    dataset: str
+    version: str
+    published: dt.date
+    formed: dt.date | None
+    formed_from: Literal["data", "source"] | None
+    working_days: int
+
+
+@dataclass
+class ReleaseStatus:
+    dataset: str
+    version: str
+    agency: str
+    domain: str
+    formed: str | None
+    formed_from: str | None
+    published: str
+    due: str | None
+    status: Literal["on-time", "late", "unknown"]
+    working_days_late: int | None = None
+    days_late: int | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Expected:
+    """The next release a dataset's update frequency calls for."""
+
+    dataset: str
+    agency: str
+    domain: str
+    frequency: str
+    last_version: str
+    last_published: str
+    next_formed: str
+    due: str | None
+    status: Literal["pending", "overdue", "unknown"]
+    working_days_late: int | None = None
+    days_late: int | None = None
+    working_days_left: int | None = None
+
+
+def load_releases(project: Project, history: History | None = None) -> dict[str, list[ReleaseInfo]]:
+    """Every release in the store with its formed and published dates (formed from the manifest, else from a
+    source date the run history recorded)."""
+    out: dict[str, list[ReleaseInfo]] = {}
+    for spec in project.specs:
+        source_dates = history.formed_dates(spec.id) if history is not None else {}
+        infos = []
+        for v in project.store.versions(spec.id):
+            m = project.store.manifest(spec.id, v)
+            formed_text, formed_from = m.get("information_formed"), m.get("information_formed_from") or "data"
+            if not formed_text and v in source_dates:
+                formed_text, formed_from = source_dates[v], "source"
+            published = dt.datetime.fromisoformat(m["created"]).astimezone(CHINA).date()
+            infos.append(ReleaseInfo(spec.id, v, published, dt.date.fromisoformat(formed_text) if formed_text else None,
+                                     formed_from if formed_text else None,  # type: ignore[arg-type]
+                                     int(m.get("deadline_working_days") or spec.deadline_working_days)))
+        out[spec.id] = infos
+    return out
+
+
+def judge(spec: DatasetSpec, r: ReleaseInfo) -> ReleaseStatus:
+    base = ReleaseStatus(spec.id, r.version, spec.publisher.name, spec.domain,
+                         r.formed.isoformat() if r.formed else None, r.formed_from, r.published.isoformat(), None,
+                         "unknown")
+    if r.formed is None:
+        base.reason = "no formed date (set formed_field in the dataset spec, or formed: last-modified in the pipeline)"
+        return base
+    due = add_working_days(r.formed, r.working_days)
+    if due is None:
+        base.reason = "the due date lies beyond the years of the holiday calendar"
+        return base
+    base.due = due.isoformat()
+    if r.published <= due:
+        base.status, base.working_days_late, base.days_late = "on-time", 0, 0
+    else:
+        base.status = "late"
+        base.working_days_late = working_days_between(due, r.published)
+        base.days_late = (r.published - due).days
+    return base
+
+
+def expected_next(spec: DatasetSpec, last: ReleaseInfo, as_of: dt.date) -> Expected | None:
+    """When the release after ``last`` is due by the dataset's update frequency; None for irregular datasets."""
+    step = STEP.get(spec.update_frequency)
+    if step is None:
+        return None
+    next_formed = (last.formed or last.published) + step
+    due = add_working_days(next_formed, last.working_days)
+    e = Expected(spec.id, spec.publisher.name, spec.domain, spec.update_frequency, last.version,
+                 last.published.isoformat(), next_formed.isoformat(), due.isoformat() if due else None, "unknown")
+    if due is None:
+        return e
+    if as_of > due:
+        e.status, e.working_days_late, e.days_late = "overdue", working_days_between(due, as_of), (as_of - due).days
+        if e.working_days_late is None:
+            e.status = "unknown"
+    else:
+        e.status, e.working_days_left = "pending", working_days_between(as_of, due)
+    return e
+
+
+@dataclass
+class Row:
+    agency: str
+    domain: str
+    datasets: int = 0
+    releases: int = 0
+    on_time: int = 0
+    late: int = 0
+    unknown: int = 0
+    overdue: int = 0
+    no_release: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        judged = self.on_time + self.late + self.overdue
+        return round(self.on_time / judged, 4) if judged else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "domain_zh": DOMAINS.get(self.domain, self.domain), "on_time_rate": self.on_time_rate}
+
+
+@dataclass
+class ComplianceReport:
+    year: int
+    as_of: dt.date
+    agency: str | None
+    rows: list[Row]
+    releases: list[ReleaseStatus]
+    overdue: list[Expected]
+    no_release: list[dict[str, str]]
+    calendar: tuple[int, int] = field(default_factory=calendar_years)
+
+    @property
+    def totals(self) -> Row:
+        t = Row("合计 Total", "")
+        for r in self.rows:
+            for k in ("datasets", "releases", "on_time", "late", "unknown", "overdue", "no_release"):
+                setattr(t, k, getattr(t, k) + getattr(r, k))
+        return t
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "as_of": self.as_of.isoformat(), "agency": self.agency,
+                "calendar_years": list(self.calendar),
+                "agencies": [r.to_dict() for r in self.rows],
+                "totals": {k: v for k, v in self.totals.to_dict().items() if k not in ("agency", "domain", "domain_zh")},
+                "releases": [asdict(r) for r in self.releases],
+                "overdue": [asdict(e) for e in self.overdue],
+                "no_release": self.no_release}
+
+    # -- renderings -----------------------------------------------------------------------------------
+
+    def _sections(self) -> list[tuple[str, list[str], list[list[str]]]]:
+        summary = [[r.agency, DOMAINS.get(r.domain, r.domain), str(r.datasets), str(r.releases), str(r.on_time),
+                    str(r.late), str(r.unknown), str(r.overdue), str(r.no_release), _rate(r.on_time_rate)]
+                   for r in [*self.rows, self.totals]]
+        overdue = [[e.dataset, e.agency, FREQUENCIES[e.frequency], f"{e.last_version}（{e.last_published}）",
+                    e.next_formed, e.due or "—", str(e.working_days_late), str(e.days_late)] for e in self.overdue]
+        releases = [[r.dataset, r.version, r.agency, r.formed or "—",
+                     {"data": "数据", "source": "来源文件"}.get(r.formed_from or "", "—"), r.due or "—", r.published,
+                     STATUS_ZH[r.status], "" if r.working_days_late is None else str(r.working_days_late)]
+                    for r in self.releases]
+        return [
+            ("按机构和领域 By agency and domain",
+             ["发布机构 Agency", "领域 Domain", "数据集 Datasets", "发布 Releases", "按时 On time", "逾期发布 Late",
+              "无法判断 Unknown", "逾期未更新 Overdue", "尚未发布 No release", "按时率 On-time rate"], summary),
+            ("逾期未更新 Overdue datasets",
+             ["数据集 Dataset", "发布机构 Agency", "更新频率 Frequency", "上次发布 Last release",
+              "应形成新信息 Next information", "公开期限 Due", "逾期工作日 Working days late", "逾期天数 Days late"],
+             overdue),
+            ("发布明细 Releases",
+             ["数据集 Dataset", "版本 Version", "发布机构 Agency", "信息形成日期 Formed", "形成日期来源 From",
+              "公开期限 Due", "发布日期 Published", "结果 Result", "逾期工作日 Working days late"], releases),
+        ]
+
+    def _intro(self) -> list[str]:
+        lo, hi = self.calendar
+        who = f"，{self.agency}" if self.agency else ""
+        return [f"{self.year} 年{who}，截至 {self.as_of.isoformat()}（北京时间）。As of {self.as_of.isoformat()}.",
+                f"工作日按国务院办公厅节假日安排（含调休）计算，日历覆盖 {lo}–{hi} 年；超出部分记为“无法判断”。"]
+
+    def _method(self) -> list[str]:
+        return [
+            "公开期限 = 信息形成或变更之日（次日起算）起 20 个工作日（行政许可、行政处罚 7 个工作日）。"
+            " Due = formed date + 20 working days (7 for licences and penalties), counted from the next day.",
+            "发布日期为版本生成之日（北京时间）。Published = the day the release was made (Beijing time).",
+            "按时率 = 按时 ÷（按时 + 逾期发布 + 逾期未更新）；“无法判断”（没有形成日期，或期限超出日历年份）不计入。"
+            " On-time rate = on time / (on time + late + overdue).",
+            "逾期未更新：按更新频率，上次信息形成（无则发布）之后一个周期应形成新信息，其后期限内没有新版本。"
+            " Overdue: no new release within the deadline after the next period's information was due.",
+            "只统计主动公开的数据集。Only 主动公开 (proactive) datasets are counted.",
+        ]
+
+    def to_markdown(self) -> str:
+        out = [f"# 政府信息公开时效统计 {self.year} · Disclosure timeliness {self.year}", "", *self._intro(), ""]
+        for title, headers, rows in self._sections():
+            out += [f"## {title}", ""]
+            if not rows:
+                out += ["（无 none）", ""]
+                continue
+            out.append("| " + " | ".join(headers) + " |")
+            out.append("|" + "---|" * len(headers))
+            out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+            out.append("")
+        if self.no_release:
+            out += ["## 尚未发布 No release yet", ""]
+            out += [f"- {d['dataset']}（{d['agency']}）" for d in self.no_release]
+            out.append("")
+        out += ["## 方法 Method", "", *[f"- {m}" for m in self._method()], ""]
+        return "\n".join(out)
+
+    def to_html(self) -> str:
+        e = html.escape
+        title = f"政府信息公开时效统计 {self.year} · Disclosure timeliness {self.year}"
+        out = ["<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
+               f"<title>{e(title)}</title><style>body{{font-family:sans-serif;max-width:72rem;margin:2rem auto;"
+               "padding:0 1rem}table{border-collapse:collapse;margin-bottom:1.5rem}td,th{border:1px solid #bbb;"
+               "padding:.25rem .5rem;text-align:left}th{background:#f2f2f2}.late{color:#a00}</style></head><body>",
+               f"<h1>{e(title)}</h1>", *[f"<p>{e(p)}</p>" for p in self._intro()]]
+        for heading, headers, rows in self._sections():
+            out.append(f"<h2>{e(heading)}</h2>")
+            if not rows:
+                out.append("<p>（无 none）</p>")
+                continue
+            out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in headers) + "</tr></thead><tbody>")
+            for r in rows:
+                cls = " class='late'" if any(c in ("逾期发布", "逾期未更新") for c in r) or heading.startswith("逾期") else ""
+                out.append(f"<tr{cls}>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>")
+            out.append("</tbody></table>")
+        if self.no_release:
+            out.append("<h2>尚未发布 No release yet</h2><ul>")
+            out += [f"<li>{e(d['dataset'])}（{e(d['agency'])}）</li>" for d in self.no_release]
+            out.append("</ul>")
+        out.append("<h2>方法 Method</h2><ul>" + "".join(f"<li>{e(m)}</li>" for m in self._method()) + "</ul>")
+        out.append("</body></html>\n")
+        return "\n".join(out)
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        cols = ["agency", "domain", "domain_zh", "datasets", "releases", "on_time", "late", "unknown", "overdue",
+                "no_release", "on_time_rate"]
+        w.writerow(cols)
+        for r in self.rows:
+            d = r.to_dict()
+            w.writerow(["" if d[c] is None else d[c] for c in cols])
+        return buf.getvalue()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+    def render(self, fmt: str) -> str:
+        return {"md": self.to_markdown, "html": self.to_html, "json": self.to_json, "csv": self.to_csv}[fmt]()
+
+
+def _rate(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
+
+
+def build(project: Project, year: int | None = None, *, agency: str | None = None, as_of: dt.date | None = None,
+          history: History | None = None, today: dt.date | None = None) -> ComplianceReport:
+    """The compliance figures of ``year`` (default: this year), as of ``as_of`` (default: today, or the year's
+    last day for a past year)."""
+    today = today or today_in_china()
+    year = year or (as_of.year if as_of else today.year)
+    if as_of is None and year > today.year:
+        raise UsageError(f"{year} has not started yet (today is {today})",
+                         f"Pass --as-of with a date inside {year}, e.g. --as-of {year}-06-30, to see it in advance.")
+    as_of = as_of or min(today, dt.date(year, 12, 31))
+    if as_of.year != year:
+        raise UsageError(f"--as-of {as_of} is not in {year}", "Give a date inside the reported year.")
+    specs = [s for s in project.specs if s.disclosure == "主动公开"]
+    agencies = sorted({s.publisher.name for s in specs})
+    if agency is not None and agency not in agencies:
+        raise UsageError(f"unknown agency {agency!r}", "agencies: " + ", ".join(agencies))
+    specs = [s for s in specs if agency is None or s.publisher.name == agency]
+    all_releases = load_releases(project, history)
+    rows: dict[tuple[str, str], Row] = {}
+    releases, overdue, no_release = [], [], []
+    for spec in specs:
+        row = rows.setdefault((spec.publisher.name, spec.domain), Row(spec.publisher.name, spec.domain))
+        row.datasets += 1
+        known = [r for r in all_releases.get(spec.id, []) if r.published <= as_of]
+        for r in known:
+            if r.published.year == year:
+                s = judge(spec, r)
+                releases.append(s)
+                row.releases += 1
+                setattr(row, s.status.replace("-", "_"), getattr(row, s.status.replace("-", "_")) + 1)
+        if not known:
+            row.no_release += 1
+            no_release.append({"dataset": spec.id, "agency": spec.publisher.name, "domain": spec.domain})
+            continue
+        e = expected_next(spec, known[-1], as_of)
+        if e is not None and e.status == "overdue":
+            overdue.append(e)
+            row.overdue += 1
+    ordered = [rows[k] for k in sorted(rows)]
+    releases.sort(key=lambda r: (r.agency, r.dataset, int(r.version[1:])))
+    overdue.sort(key=lambda e: (e.agency, e.dataset))
+    return ComplianceReport(year, as_of, agency, ordered, releases, overdue, no_release)
+
+
+def upcoming(project: Project, datasets: list[str], today: dt.date, days_before: int,
+             history: History | None = None) -> list[Expected]:
+    """Expected releases of ``datasets`` due within ``days_before`` working days, or already overdue."""
+    releases = load_releases(project, history)
+    out = []
+    for d in datasets:
+        spec = project.spec(d)
+        known = [r for r in releases.get(d, []) if r.published <= today]
+        if spec.disclosure != "主动公开" or not known:
+            continue
+        e = expected_next(spec, known[-1], today)
+        if e is not None and (e.status == "overdue" or (e.status == "pending" and e.working_days_left is not None
+                                                         and e.working_days_left <= days_before)):
+            out.append(e)
+    return out
+
+
+def dataset_name(year: int) -> str:
+    return f"gongkai-compliance-{year}"
+
+
+def publish(report: ComplianceReport, client: Client, organization: str = "sheng-caizheng",
+            name: str | None = None) -> dict[str, Any]:
+    """Publish the report to CKAN as a dataset of its own (``gongkai-compliance-<year>``), so the public can check
+    the agencies: Markdown, HTML, JSON and CSV, each replaced only when its content changed."""
+    from ..ckan.reports import publish_report_dataset
+
+    if report.agency:
+        raise UsageError("--publish publishes the report of all agencies", "Run it without --agency.")
+    as_of = report.as_of.isoformat()
+    metadata = {
+        "title": f"政府信息公开时效统计 {report.year}",
+        "title_en": f"Disclosure timeliness of agencies, {report.year}",
+        "notes": "各机构、各领域主动公开数据的按时发布情况：按时、逾期发布、逾期未更新、按时率，以及逾期清单。"
+                 f"截至 {as_of}。由 gongkai compliance 生成。",
+        "notes_en": "Per agency and domain: releases on time, late, overdue datasets and the on-time rate, "
+                    f"as of {as_of}. Made by gongkai compliance.",
+        "owner_org": organization, "private": False, "license_id": "cc-by", "disclosure": "主动公开",
+        "update_frequency": "daily", "date_published": as_of,
+        "legal_basis": "政府信息公开条例第二十六条；国办发〔2018〕10号",
+    }
+    files = {f"compliance-{report.year}.{ext}": (report.render(ext).encode("utf-8"), fmt,
+                                                 f"政府信息公开时效统计 {report.year}（{fmt}），截至 {as_of}")
+             for ext, fmt in REPORT_FORMATS.items()}
+    return publish_report_dataset(client, name or dataset_name(report.year), metadata,
+                                  ["政务公开", "信息公开时效", "compliance"], files)

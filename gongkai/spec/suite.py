@@ -1,0 +1,95 @@
+"""Quality suites: ``validation/<id>.suite.yaml``, a list of Great Expectations expectations.
+
+Each entry is ``{type, kwargs, meta}`` exactly as in a Great Expectations suite, where ``meta`` adds what a clerk
+reads: ``id`` (stable rule code), ``message``, ``hint`` and ``severity`` (error | warning). Two gongkai additions:
+
+- ``expect_table_row_count_to_be_between`` may take ``min_ratio_of_previous`` / ``max_ratio_of_previous``: bounds
+  relative to the previous release's row count (skipped for a first release);
+- ``unexpected_rows_expectation`` takes ``unexpected_rows_query``: portable SQL over ``{batch}`` returning the
+  offending rows (with ``_row``). It runs in the engine that holds the data (DuckDB, or PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from ..errors import ConfigError
+
+SQL_RULE = "unexpected_rows_expectation"
+COLUMN_KWARGS = ("column", "column_A", "column_B")
+RATIO_KWARGS = ("min_ratio_of_previous", "max_ratio_of_previous")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    type: str
+    kwargs: dict[str, Any]
+    id: str
+    message: str
+    hint: str = ""
+    severity: Literal["error", "warning"] = "error"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sql(self) -> bool:
+        return self.type == SQL_RULE
+
+    def columns(self) -> list[str]:
+        cols = [self.kwargs[k] for k in COLUMN_KWARGS if k in self.kwargs]
+        return cols + list(self.kwargs.get("column_list", []))
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    path: Path
+    expectations: list[Expectation]
+
+
+def load_suite(path: Path, fields: list[str]) -> Suite:
+    """Load a suite and check it against the dataset's fields; errors name the file and the entry."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("expectations"), list):
+        raise ConfigError(f"{path}: a quality suite needs a key 'expectations' holding a list")
+    unknown = set(raw) - {"name", "expectations", "meta"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; allowed: name, expectations, meta")
+    out: list[Expectation] = []
+    for i, e in enumerate(raw["expectations"]):
+        def where(sub: str = "", i: int = i) -> str:
+            return f"{path}: key 'expectations[{i}]{sub}'"
+
+        if not isinstance(e, dict) or "type" not in e:
+            raise ConfigError(f"{where()}: each expectation needs 'type' (and usually 'kwargs', 'meta')")
+        extra = set(e) - {"type", "kwargs", "meta"}
+        if extra:
+            raise ConfigError(f"{where()}: unknown key(s) {', '.join(sorted(extra))}; allowed: type, kwargs, meta")
+        etype, kwargs, meta = e["type"], dict(e.get("kwargs") or {}), dict(e.get("meta") or {})
+        if not re.fullmatch(r"(expect_[a-z0-9_]+|unexpected_rows_expectation)", etype):
+            raise ConfigError(f"{where('.type')}: {etype!r} is not a Great Expectations expectation name",
+                              "Use the snake_case name, e.g. expect_column_values_to_be_between.")
+        exp = Expectation(etype, kwargs, id=str(meta.pop("id", f"{etype}-{i}")),
+                          message=str(meta.pop("message", etype)), hint=str(meta.pop("hint", "")),
+                          severity=meta.pop("severity", "error"), meta=meta)
+        if exp.severity not in ("error", "warning"):
+            raise ConfigError(f"{where('.meta.severity')}: must be error or warning, not {exp.severity!r}")
+        for col in exp.columns():
+            if col not in fields:
+                raise ConfigError(f"{where('.kwargs')}: column {col!r} is not a field of the dataset",
+                                  f"Fields: {', '.join(fields)}")
+        if exp.is_sql and "{batch}" not in str(kwargs.get("unexpected_rows_query", "")):
+            raise ConfigError(f"{where('.kwargs.unexpected_rows_query')}: must select from {{batch}}")
+        if any(k in kwargs for k in RATIO_KWARGS) and etype != "expect_table_row_count_to_be_between":
+            raise ConfigError(f"{where('.kwargs')}: *_ratio_of_previous only goes with expect_table_row_count_to_be_between")
+        if exp.id in {x.id for x in out}:
+            raise ConfigError(f"{where('.meta.id')}: {exp.id!r} is used twice")
+        out.append(exp)
+    return Suite(str(raw.get("name", path.stem)), path, out)
