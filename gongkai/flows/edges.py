@@ -1,0 +1,170 @@
+"""Edge lists: rows of from → to with an amount, and the nodes they connect, found without any ids.
+
+A row's recipient is a node named by its project id, else its name, else its region code, in its fund and year.
+Names are compared after normalising (full-width forms and spaces, :func:`node_name`) and after the spec's or the
+command line's ``aliases`` (``财政部门`` = ``财政局``). A row's sender is matched to a recipient node, in this order:
+
+1. by **文号**: the row's 上级文号 is the 文号 of a row whose recipient has the sender's name (a city's allocation
+   under the province's 云财农〔2025〕11号). A recipient matched this way is a node of its own per document, so the
+   sums are checked per document;
+2. by **name** (a node may receive many rows; the sender's name is the recipient's name);
+3. by **project id** (a contract names the project it is for) or by **region code**.
+
+A sender matched nowhere is a root. A row without fund or year takes those of the node it comes from (a contract
+takes the fund of its project).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from ..ingest import norm_label
+from ..quoting import lit, q
+from ..release.reading import Release
+from ..spec.dataset import DatasetSpec
+
+EDGES_DDL = """CREATE OR REPLACE TABLE edges (
+    dataset VARCHAR, version VARCHAR, fund VARCHAR, year INTEGER, stage VARCHAR, from_node VARCHAR,
+    to_node VARCHAR, region_code VARCHAR, project_id VARCHAR, project_name VARCHAR, to_code VARCHAR,
+    amount DECIMAL(18,2), source_unit VARCHAR, unit_factor BIGINT, document_no VARCHAR, parent_document VARCHAR,
+    date DATE, file VARCHAR, line BIGINT)"""
+EDGE_COLUMNS = ["dataset", "version", "fund", "year", "stage", "from_node", "to_node", "region_code", "project_id",
+                "project_name", "to_code", "amount", "source_unit", "unit_factor", "document_no", "parent_document",
+                "date", "file", "line"]
+DOC = "@文号:"          # marks a node that is a recipient's money under one document
+MAX_PASSES = 5          # rounds of fund/year inheritance (a contract under a project under a county …)
+SCOPE = "coalesce({a}fund, '') || '|' || coalesce(CAST({a}year AS VARCHAR), '') || '|'"
+
+
+def node_name(text: str, aliases: dict[str, str] | None = None) -> str:
+    """A name as nodes are compared: NFKC (full-width → half-width), no spaces, aliases replaced."""
+    s = norm_label(text)
+    for a, b in sorted((aliases or {}).items(), key=lambda kv: -len(kv[0])):
+        s = s.replace(norm_label(a), norm_label(b))
+    return s
+
+
+def released_sql(spec: DatasetSpec, rel: Release, unit: str, factor: int) -> str:
+    """SELECT of the ``edges`` columns from a released edge-list dataset (rows named by their data.csv line)."""
+    fm = spec.flows
+    assert fm is not None
+
+    def col(role: str | None, cast: str = "VARCHAR") -> str:
+        return f"CAST({q(role)} AS {cast})" if role else f"CAST(NULL AS {cast})"
+
+    stage = f"coalesce(CAST({q(fm.stage)} AS VARCHAR), {lit(fm.default_stage)})" if fm.stage else lit(fm.default_stage)
+    return f"""
+        SELECT {lit(spec.id)}, {lit(rel.version)}, {col(fm.fund)}, {col(fm.year, 'INTEGER')}, {stage},
+               {col(fm.from_)}, {col(fm.to)}, {col(fm.region)}, {col(fm.project)}, {col(fm.project_name)},
+               {col(fm.to_code)}, CAST(round({q(fm.amount)}, 2) AS DECIMAL(18,2)), {lit(unit)}, {factor},
+               {col(fm.document)}, {col(fm.parent_document)}, {col(fm.date, 'DATE')},
+               {lit(f'{rel.dataset}/{rel.version}/data.csv')}, file_row_number + 2
+        FROM read_parquet({lit(rel.files['data.parquet'])}, file_row_number = true)
+        WHERE {q(fm.amount)} IS NOT NULL"""
+
+
+def _scope(alias: str = "") -> str:
+    return SCOPE.format(a=f"{alias}." if alias else "")
+
+
+def _compatible(c: str, n: str) -> str:
+    return (f"({c}.fund IS NULL OR {n}.fund IS NULL OR {c}.fund = {n}.fund) AND "
+            f"({c}.year IS NULL OR {n}.year IS NULL OR {c}.year = {n}.year)")
+
+
+def link(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
+    """Match the rows of table ``edges`` into nodes and add them to table ``flows`` (``origin`` = 'edge')."""
+    if not con.execute("SELECT count(*) FROM edges").fetchone()[0]:  # type: ignore[index]
+        return
+    _names(con, aliases)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE e AS
+        SELECT row_number() OVER () AS eid, x.*, nf.norm AS from_norm, nt.norm AS to_norm, np.norm AS pid, nr.norm AS region
+        FROM edges x LEFT JOIN name_map nf ON nf.raw = x.from_node LEFT JOIN name_map nt ON nt.raw = x.to_node
+        LEFT JOIN name_map np ON np.raw = x.project_id LEFT JOIN name_map nr ON nr.raw = x.region_code""")
+    # recipients whose money under a document is passed on by rows naming that document as their 上级文号
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ref_docs AS
+        SELECT DISTINCT f.to_norm, f.document_no, f.fund, f.year
+        FROM (SELECT DISTINCT to_norm, document_no, fund, year FROM e WHERE document_no IS NOT NULL) f
+        JOIN (SELECT DISTINCT from_norm, parent_document, fund, year FROM e WHERE parent_document IS NOT NULL) c
+          ON c.from_norm = f.to_norm AND c.parent_document = f.document_no AND {_compatible('c', 'f')}""")
+    base = ("CASE WHEN e.pid IS NOT NULL THEN 'p:' || e.pid WHEN e.to_norm IS NOT NULL THEN 'n:' || e.to_norm "
+            "ELSE 'r:' || coalesce(e.region, '') END")
+    for _ in range(MAX_PASSES):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE ek AS
+            WITH d AS (SELECT e.*, EXISTS (SELECT 1 FROM ref_docs r WHERE r.to_norm = e.to_norm
+                                            AND r.document_no = e.document_no AND {_compatible('r', 'e')}) AS doc_q
+                       FROM e)
+            SELECT d.*,
+                   {_scope('d')} || {base.replace('e.', 'd.')} || CASE WHEN d.doc_q THEN '{DOC}' || d.document_no ELSE '' END
+                     AS to_key,
+                   coalesce(d.from_norm, '∅') || chr(31) || coalesce(d.parent_document, '∅') || chr(31)
+                     || coalesce(d.fund, '∅') || chr(31) || coalesce(CAST(d.year AS VARCHAR), '∅') AS fs_key
+            FROM d""")
+        _match(con)
+        changed = con.execute("""
+            UPDATE e SET fund = coalesce(e.fund, b.n_fund), year = coalesce(e.year, b.n_year)
+            FROM (SELECT ek.eid, b.n_fund, b.n_year FROM ek JOIN best b USING (fs_key)) b
+            WHERE b.eid = e.eid
+              AND ((e.fund IS NULL AND b.n_fund IS NOT NULL) OR (e.year IS NULL AND b.n_year IS NOT NULL))
+            """).fetchone()[0]  # type: ignore[index]
+        if not changed:
+            break
+    con.execute(f"""
+        INSERT INTO flows
+        SELECT ek.dataset, ek.version, ek.fund, ek.year, ek.file || ':' || ek.line, NULL, ek.stage, ek.from_node,
+               coalesce(ek.to_node, ek.project_name, ek.project_id, ek.region_code), ek.region_code, ek.project_id,
+               ek.project_name, ek.amount, ek.source_unit, ek.document_no, ek.date, ek.parent_document, ek.to_code,
+               coalesce(b.key, {_scope('ek')} || 'n:' || coalesce(ek.from_norm, '')), ek.to_key, 'edge', ek.file,
+               ek.line, ek.unit_factor
+        FROM ek LEFT JOIN best b USING (fs_key)""")
+    for t in ("e", "ek", "ref_docs", "cand", "best", "name_map"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _names(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
+    """Table ``name_map`` (raw → normalised) over every name and code the rows and the trees by id use."""
+    raw = [r for (r,) in con.execute("""
+        SELECT DISTINCT v FROM (
+          SELECT unnest([from_node, to_node, project_id, region_code]) AS v FROM edges
+          UNION ALL SELECT unnest([to_node, project_id, region_code]) FROM flows WHERE origin = 'allocation')
+        WHERE v IS NOT NULL""").fetchall()]
+    names = pa.table({"raw": raw, "norm": [node_name(r, aliases) for r in raw]})
+    con.register("name_list", names)
+    con.execute("CREATE OR REPLACE TEMP TABLE name_map AS SELECT * FROM name_list")
+    con.unregister("name_list")
+
+
+def _match(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``best``: for each kind of sender (name, 上级文号, fund, year), the node its money came from."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE cand AS
+        WITH keyed AS (
+          SELECT to_key AS key, fund, year, to_norm, pid, region, doc_q, document_no, amount FROM ek
+          UNION ALL
+          SELECT f.to_key, f.fund, f.year, nt.norm, np.norm, nr.norm, false, NULL, f.amount
+          FROM flows f LEFT JOIN name_map nt ON nt.raw = f.to_node LEFT JOIN name_map np ON np.raw = f.project_id
+          LEFT JOIN name_map nr ON nr.raw = f.region_code WHERE f.origin = 'allocation')
+        SELECT DISTINCT key, fund, year, to_norm, pid, region, doc_q, CASE WHEN doc_q THEN document_no END AS document_no,
+               sum(amount) OVER (PARTITION BY key) AS inflow
+        FROM keyed""")
+    compat = _compatible("s", "n")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE best AS
+        WITH s AS (SELECT DISTINCT fs_key, from_norm, parent_document, fund, year FROM ek),
+        c AS (SELECT s.fs_key, n.key, n.fund AS n_fund, n.year AS n_year, n.inflow, n.doc_q, 1 AS pri
+              FROM s JOIN cand n ON n.doc_q AND n.to_norm = s.from_norm AND n.document_no = s.parent_document WHERE {compat}
+              UNION ALL
+              SELECT s.fs_key, n.key, n.fund, n.year, n.inflow, n.doc_q, 2 FROM s JOIN cand n ON n.to_norm = s.from_norm
+              WHERE {compat}
+              UNION ALL
+              SELECT s.fs_key, n.key, n.fund, n.year, n.inflow, n.doc_q, 3 FROM s JOIN cand n ON n.pid = s.from_norm
+              WHERE {compat}
+              UNION ALL
+              SELECT s.fs_key, n.key, n.fund, n.year, n.inflow, n.doc_q, 4 FROM s JOIN cand n ON n.region = s.from_norm
+              WHERE {compat})
+        SELECT * FROM c
+        QUALIFY row_number() OVER (PARTITION BY fs_key ORDER BY pri, doc_q, inflow DESC, key) = 1""")
