@@ -162,15 +162,14 @@ def needed_datasets(specs: Specs) -> list[str]:
 
 
 def build(specs: Specs, source: ReleaseSource, as_of: dt.date | None = None,
-          con: duckdb.DuckDBPyConnection | None = None, pins: dict[str, str] | None = None) -> FlowModel:
+          con: duckdb.DuckDBPyConnection | None = None, pins: dict[str, str] | None = None,
+          aliases: dict[str, str] | None = None) -> FlowModel:
     """Fetch the releases the flow datasets need (latest, current at ``as_of``, or the version pinned) and build
-    the flow tables."""
+    the flow tables; ``aliases`` add to the specs' ``flows.aliases``."""
     releases = resolve(source, needed_datasets(specs), as_of, pins=pins)
     con = con or duckdb.connect()
-    build_tables(con, specs, releases)
-    regions = load_regions(con, specs)
-    aliases = {k: v for s in flow_specs(specs) if s.flows for k, v in s.flows.aliases.items()}
-    return FlowModel(con, releases, regions, aliases=aliases)
+    names = build_tables(con, specs, releases, aliases)
+    return FlowModel(con, releases, load_regions(con, specs), aliases=names)
 
 
 def load_regions(con: duckdb.DuckDBPyConnection, specs: Specs | None) -> dict[str, str]:
@@ -182,11 +181,13 @@ def load_regions(con: duckdb.DuckDBPyConnection, specs: Specs | None) -> dict[st
     return regions
 
 
-def build_tables(con: duckdb.DuckDBPyConnection, specs: Specs, releases: dict[str, Release]) -> None:
-    """Tables ``allocations``, ``project_records``, ``edges``, ``flows`` and ``nodes`` from the releases."""
+def build_tables(con: duckdb.DuckDBPyConnection, specs: Specs, releases: dict[str, Release],
+                 extra_aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """Tables ``allocations``, ``project_records``, ``edges``, ``flows`` and view ``nodes`` from the releases;
+    returns the aliases the names were matched with."""
     allocs, records = [], []
     con.execute(edges.EDGES_DDL)
-    aliases: dict[str, str] = {}
+    aliases = {k: v for s in flow_specs(specs) if s.flows for k, v in s.flows.aliases.items()} | (extra_aliases or {})
     for spec in flow_specs(specs):
         fm = spec.flows
         assert fm is not None
@@ -194,7 +195,6 @@ def build_tables(con: duckdb.DuckDBPyConnection, specs: Specs, releases: dict[st
         unit = rel.source_units().get(fm.amount) or _unit(spec, fm.amount)
         if fm.edge_list:
             con.execute(f"INSERT INTO edges {edges.released_sql(spec, rel, unit, unit_factor(unit))}")
-            aliases.update(fm.aliases)
             continue
         stage = f"coalesce(CAST({q(fm.stage)} AS VARCHAR), {lit(fm.default_stage)})" if fm.stage else lit(fm.default_stage)
         allocs.append(f"""
@@ -222,6 +222,14 @@ def build_tables(con: duckdb.DuckDBPyConnection, specs: Specs, releases: dict[st
                   {_money(use.spent)} AS spent, {_money(use.balance)} AS balance, {lit(tunit)} AS source_unit,
                   {lit(data_csv(trel))} AS file, file_row_number + 2 AS line, {unit_factor(tunit)} AS unit_factor
                 FROM read_parquet({lit(trel.files['data.parquet'])}, file_row_number = true)""")
+    finish_tables(con, allocs, records, aliases)
+    return aliases
+
+
+def finish_tables(con: duckdb.DuckDBPyConnection, allocs: list[str], records: list[str],
+                  aliases: dict[str, str]) -> None:
+    """Tables ``allocations`` and ``project_records`` from their SELECTs (trees by id), then ``flows`` from them and
+    from table ``edges``, then the edge lists' tree and view ``nodes``."""
     empty_alloc = ("SELECT CAST(NULL AS VARCHAR) AS dataset, CAST(NULL AS VARCHAR) AS version, "
                    "CAST(NULL AS VARCHAR) AS fund, CAST(NULL AS INTEGER) AS year, CAST(NULL AS VARCHAR) AS flow_id, "
                    "CAST(NULL AS VARCHAR) AS parent_id, CAST(NULL AS VARCHAR) AS stage, "

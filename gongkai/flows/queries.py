@@ -25,7 +25,7 @@ STAGE_ORDER = "CASE stage WHEN '支出' THEN 1 WHEN '结余' THEN 2 WHEN '合同
 
 TRACE_COLUMNS = ["depth", "flow_id", "parent_id", "stage", "from_node", "to_node", "region_code", "region_name",
                  "project_id", "project_name", "amount", "source_unit", "share", "document_no", "date",
-                 "parent_document", "to_code", "file", "line", "dataset", "version"]
+                 "parent_document", "to_code", "file", "line", "merged", "dataset", "version"]
 
 
 @dataclass
@@ -96,8 +96,11 @@ def trace(model: FlowModel, fund: str | None = None, year: int | None = None, st
                CAST(s.amount AS DOUBLE) / NULLIF(CASE WHEN k.rel = 0
                    THEN sum(CASE WHEN k.rel = 0 THEN CAST(s.amount AS DOUBLE) END) OVER ()
                    ELSE CAST(n.inflow AS DOUBLE) END, 0) AS share,
-               s.document_no, s.date, s.parent_document, s.to_code, s.file, s.line, s.dataset, s.version
+               s.document_no, s.date, s.parent_document, s.to_code, s.file, s.line,
+               coalesce(nt.n_out + nt.n_contracts > 0 AND NOT EXISTS (SELECT 1 FROM flows c WHERE c.parent_id = s.flow_id),
+                        false) AS merged, s.dataset, s.version
         FROM picked k JOIN flows s USING (flow_id) LEFT JOIN nodes n ON n.key = s.from_key
+        LEFT JOIN nodes nt ON nt.key = s.to_key
         LEFT JOIN regions g ON g.code = s.region_code
         WHERE {scope_sql('s')}
         ORDER BY k.ranks"""
