@@ -193,7 +193,7 @@ def trace_cmd(c: Context, fund: str | None, year: int | None, start: str | None,
         _dump({"fund": fund, "year": year, "from": start, "depth": depth, "versions": model.versions,
                "sources": model.sources, "rows": rows})
     else:
-        title = f"{fund or '全部资金'}{f' {year} 年' if year else ''}资金流向"
+        title = f"{fund or '全部'}{f' {year} 年' if year else ''}资金流向"
         t = Table("流向 to", "阶段", "金额（元）", "占上级", "地区", "文号", "日期", title=escape(title),
                   caption=_versions_line(list(model.releases.values()), model.files)
                   + "；金额已统一为元（来源单位见 --format csv 的 source_unit）")

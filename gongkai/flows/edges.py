@@ -8,7 +8,9 @@ command line's ``aliases`` (``财政部门`` = ``财政局``). A row's sender is
    under the province's 云财农〔2025〕11号). A recipient matched this way is a node of its own per document, so the
    sums are checked per document;
 2. by **name** (a node may receive many rows; the sender's name is the recipient's name);
-3. by **project id** (a contract names the project it is for) or by **region code**.
+3. by **project id** (a contract names the project it is for) or by **region code**;
+4. by the 上级文号 alone, when that document went to one recipient only (the sender wrote its name another way:
+   迪庆州财政局 for 迪庆藏族自治州财政局).
 
 A sender matched nowhere is a root. A row without fund or year takes those of the node it comes from (a contract
 takes the fund of its project).
@@ -83,13 +85,19 @@ def link(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
         SELECT row_number() OVER () AS eid, x.*, nf.norm AS from_norm, nt.norm AS to_norm, np.norm AS pid, nr.norm AS region
         FROM edges x LEFT JOIN name_map nf ON nf.raw = x.from_node LEFT JOIN name_map nt ON nt.raw = x.to_node
         LEFT JOIN name_map np ON np.raw = x.project_id LEFT JOIN name_map nr ON nr.raw = x.region_code""")
-    # recipients whose money under a document is passed on by rows naming that document as their 上级文号
+    # recipients whose money under a document is passed on by rows naming that document as their 上级文号: by the
+    # sender's name, or by the document alone when it went to one recipient and the sender's name is unknown
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE ref_docs AS
-        SELECT DISTINCT f.to_norm, f.document_no, f.fund, f.year
-        FROM (SELECT DISTINCT to_norm, document_no, fund, year FROM e WHERE document_no IS NOT NULL) f
-        JOIN (SELECT DISTINCT from_norm, parent_document, fund, year FROM e WHERE parent_document IS NOT NULL) c
-          ON c.from_norm = f.to_norm AND c.parent_document = f.document_no AND {_compatible('c', 'f')}""")
+        WITH f AS (SELECT DISTINCT to_norm, document_no, fund, year FROM e WHERE document_no IS NOT NULL),
+        c AS (SELECT DISTINCT from_norm, parent_document, fund, year FROM e WHERE parent_document IS NOT NULL),
+        single AS (SELECT document_no FROM f GROUP BY document_no HAVING count(DISTINCT to_norm) = 1),
+        unknown AS (SELECT * FROM c WHERE from_norm NOT IN (SELECT to_norm FROM f WHERE to_norm IS NOT NULL))
+        SELECT f.* FROM f JOIN c ON c.from_norm = f.to_norm AND c.parent_document = f.document_no
+                                AND {_compatible('c', 'f')}
+        UNION
+        SELECT f.* FROM f JOIN single USING (document_no) JOIN unknown c ON c.parent_document = f.document_no
+                                                             AND {_compatible('c', 'f')}""")
     base = ("CASE WHEN e.pid IS NOT NULL THEN 'p:' || e.pid WHEN e.to_norm IS NOT NULL THEN 'n:' || e.to_norm "
             "ELSE 'r:' || coalesce(e.region, '') END")
     for _ in range(MAX_PASSES):
@@ -165,6 +173,11 @@ def _match(con: duckdb.DuckDBPyConnection) -> None:
               WHERE {compat}
               UNION ALL
               SELECT s.fs_key, n.key, n.fund, n.year, n.inflow, n.doc_q, 4 FROM s JOIN cand n ON n.region = s.from_norm
+              WHERE {compat}
+              UNION ALL
+              SELECT s.fs_key, n.key, n.fund, n.year, n.inflow, n.doc_q, 5
+              FROM s JOIN (SELECT *, count(DISTINCT key) OVER (PARTITION BY document_no) AS recipients
+                           FROM cand WHERE doc_q) n ON n.document_no = s.parent_document AND n.recipients = 1
               WHERE {compat})
         SELECT * FROM c
         QUALIFY row_number() OVER (PARTITION BY fs_key ORDER BY pri, doc_q, inflow DESC, key) = 1""")

@@ -8,8 +8,8 @@ second reads those columns only. The gate's Table Schema checks report cells tha
 file and row. The rows become table ``edges`` and then the same flows, nodes and rules as a released edge list
 (:mod:`.edges`), so a file and the same data released through a spec give the same answers.
 
-A file whose amounts are 合同金额 / 中标金额 or whose recipients are 供应商 is read as contracts: stage 合同, from the
-project (项目编号 or 项目名称) to the supplier.
+A file whose amounts are 合同金额 (or, named with ``--map amount=``, 中标金额 / 成交金额) or whose recipients are
+供应商 is read as contracts: stage 合同, from the project (项目编号 or 项目名称) to the supplier.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ ROLE_HEADERS: dict[str, list[str]] = {
            "受助单位", "去向", "to_org", "to_node", "target", "recipient", "payee", "供应商", "供应商名称", "中标供应商",
            "成交供应商", "中标(成交)供应商", "中标(成交)供应商名称", "中标人", "supplier"],
     "amount": ["金额", "分配金额", "下达金额", "拨付金额", "支出金额", "资金金额", "资金数额", "资金规模", "补助金额",
-               "合同金额", "中标金额", "成交金额", "中标(成交)金额", "value", "amount_yuan", "amount_wan_yuan"],
+               "合同金额", "value", "amount_yuan", "amount_wan_yuan"],
     "fund": ["资金名称", "资金类别", "资金项目", "资金性质", "fund_name"],
     "year": ["年度", "年份", "资金年度", "预算年度"],
     "stage": ["阶段", "资金环节", "环节", "资金状态"],
@@ -127,8 +127,8 @@ def read_file(path: Path, maps: dict[str, str], unit: str | None, stage: str | N
             if role not in roles:
                 raise UsageError(f"--map {role}={column}: {path.name} has no column {column!r}",
                                  "columns recognised: " + "、".join(c.label for c in found))
-        contract = (roles.get("amount") and split_unit(roles["amount"].label)[0] in CONTRACT_AMOUNTS) or \
-            (roles.get("to") and roles["to"].label.startswith(("供应商", "中标", "成交")))
+        last = {r: split_unit(c.label)[0].split("/")[-1] for r, c in roles.items()}  # 合同信息/合同金额 → 合同金额
+        contract = last.get("amount") in CONTRACT_AMOUNTS or last.get("to", "").startswith(("供应商", "中标", "成交"))
         default_stage = stage or ("合同" if contract else "下达")
         if "to" not in roles and not contract:
             for fallback in ("project_name", "project"):

@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from ..errors import ConfigError, UsageError
 from ..quoting import lit, q
-from ..release.reading import Release, ReleaseSource, resolve
+from ..release.reading import Release, ReleaseSource, pick_version, resolve
 from ..spec.dataset import DatasetSpec
 from ..spec.loading import Specs
 from ..vocab import UNITS
@@ -152,12 +152,25 @@ def flow_specs(specs: Specs) -> list[DatasetSpec]:
     return specs
 
 
-def needed_datasets(specs: Specs) -> list[str]:
-    out: list[str] = []
+def flow_releases(specs: Specs, source: ReleaseSource, as_of: dt.date | None = None,
+                  pins: dict[str, str] | None = None) -> dict[str, Release]:
+    """The release of every flow dataset that has one (current at ``as_of``, or pinned), and of the project
+    datasets its tree uses; a flow dataset not released yet is left out, unless none is released at all."""
+    pins = pins or {}
+    out: dict[str, Release] = {}
+    missing: UsageError | None = None
     for spec in flow_specs(specs):
-        for d in [spec.id, *(spec.flows.uses if spec.flows else {})]:
-            if d not in out:
-                out.append(d)
+        try:
+            pick_version(source, spec.id, as_of, pins.get(spec.id))
+        except UsageError as e:
+            if spec.id in pins:
+                raise
+            missing = missing or e
+            continue
+        wanted = [d for d in [spec.id, *(spec.flows.uses if spec.flows else {})] if d not in out]
+        out.update(resolve(source, wanted, as_of, pins=pins))
+    if not out and missing is not None:
+        raise missing
     return out
 
 
@@ -166,7 +179,7 @@ def build(specs: Specs, source: ReleaseSource, as_of: dt.date | None = None,
           aliases: dict[str, str] | None = None) -> FlowModel:
     """Fetch the releases the flow datasets need (latest, current at ``as_of``, or the version pinned) and build
     the flow tables; ``aliases`` add to the specs' ``flows.aliases``."""
-    releases = resolve(source, needed_datasets(specs), as_of, pins=pins)
+    releases = flow_releases(specs, source, as_of, pins)
     con = con or duckdb.connect()
     names = build_tables(con, specs, releases, aliases)
     return FlowModel(con, releases, load_regions(con, specs), aliases=names)
@@ -191,6 +204,8 @@ def build_tables(con: duckdb.DuckDBPyConnection, specs: Specs, releases: dict[st
     for spec in flow_specs(specs):
         fm = spec.flows
         assert fm is not None
+        if spec.id not in releases:
+            continue
         rel = releases[spec.id]
         unit = rel.source_units().get(fm.amount) or _unit(spec, fm.amount)
         if fm.edge_list:

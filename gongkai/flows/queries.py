@@ -57,7 +57,7 @@ def tree(model: FlowModel) -> str:
         model.con.execute(f"""
             CREATE TABLE tree AS
             WITH RECURSIVE
-            ranked AS MATERIALIZED (SELECT flow_id, parent_id, {STAGE_ORDER} * 1000000000 + row_number() OVER (
+            ranked AS MATERIALIZED (SELECT flow_id, parent_id, CAST({STAGE_ORDER} AS BIGINT) * 1000000000 + row_number() OVER (
                                       PARTITION BY parent_id, {STAGE_ORDER} ORDER BY amount DESC, flow_id) AS rnk
                                     FROM flows),
             t AS (SELECT flow_id, 0 AS depth, [flow_id] AS ids, [rnk] AS ranks FROM ranked WHERE parent_id IS NULL

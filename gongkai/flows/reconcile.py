@@ -31,7 +31,8 @@ KINDS = {
 }
 SOURCE = """SELECT to_key, max_by(flow_id, amount) AS flow_id, max_by(dataset, amount) AS dataset,
                    max_by(version, amount) AS version, max_by(origin, amount) AS origin,
-                   max_by(project_id, amount) AS project_id, max_by(to_node, amount) AS to_node
+                   max_by(project_id, amount) AS project_id, max_by(to_node, amount) AS to_node,
+                   max_by(project_name, amount) AS project_name
             FROM flows WHERE stage <> '合同' GROUP BY to_key"""
 
 
@@ -142,15 +143,16 @@ def reconcile(model: FlowModel, fund: str | None = None, year: int | None = None
 
     for r in rows(f"""
         WITH s AS ({SOURCE})
-        SELECT n.*, s.flow_id, s.dataset, s.version, s.origin, s.project_id, s.to_node, $tol * n.unit_factor AS tol,
-               p.total AS recorded_total, coalesce(p.total, n.inflow) AS funds
+        SELECT n.*, s.flow_id, s.dataset, s.version, s.origin, s.project_id, s.to_node, s.project_name,
+               $tol * n.unit_factor AS tol, p.total AS recorded_total, coalesce(p.total, n.inflow) AS funds
         FROM nodes n JOIN s ON s.to_key = n.key
         LEFT JOIN project_records p ON s.origin = 'allocation' AND p.fund = n.fund AND p.project_id = s.project_id
                                    AND (p.year IS NULL OR p.year = n.year)
         WHERE {scope_sql('n')} AND n.contracts > coalesce(p.total, n.inflow) + $tol * n.unit_factor
         ORDER BY n.fund, n.year, s.flow_id"""):
         edge = r["origin"] == "edge"
-        node, name = (r["name"], r["name"]) if edge else (r["project_id"] or r["flow_id"], r["to_node"])
+        node, name = (r["name"], r["name"]) if edge else (r["project_id"] or r["flow_id"],
+                                                            r["project_name"] or r["to_node"])
         what = "项目记录的资金规模（各级资金合计）" if r["recorded_total"] is not None else "收到的资金"
         detail = (f"{name} 的 {r['n_contracts']} 份合同合计 {_yuan(r['contracts'])}，超过{what} {_yuan(r['funds'])}，"
                   f"超出 {_yuan(r['contracts'] - r['funds'])}")

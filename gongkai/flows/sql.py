@@ -27,7 +27,7 @@ from ..errors import SqlError, UsageError
 from ..quoting import lit, q
 from ..release.reading import Release, ReleaseSource, resolve
 from ..spec.loading import Specs
-from .model import build_tables, needed_datasets
+from .model import build_tables, flow_releases
 
 FLOW_TABLES = ("flows", "nodes", "project_records", "allocations", "edges")
 CATALOG = re.compile(r"\b(information_schema|duckdb_(tables|views|columns|constraints)|pg_catalog|sqlite_master"
@@ -49,6 +49,7 @@ class Plan:
     datasets: list[str]   # the datasets whose releases the query reads
     flows: bool           # whether it reads the flow tables
     unknown: list[str]    # names it reads that are no dataset
+    catalog: bool = False # a query of the catalog: every dataset released (at --as-of)
 
 
 def _locked() -> duckdb.DuckDBPyConnection:
@@ -88,12 +89,9 @@ def plan(specs: Specs, source: ReleaseSource, query: str) -> Plan:
     by_view = {v: s.id for s in specs for v in (s.id, s.id.replace("-", "_"))}
     if CATALOG.search(query):
         released = [s.id for s in specs if source.versions(s.id)]
-        flows_ready = any(s.flows for s in specs) and all(d in released for d in needed_datasets(specs))
-        return Plan(released, flows_ready, [])
+        return Plan(released, any(s.flows and s.id in released for s in specs), [], catalog=True)
     wanted = [by_view[n] for n in sorted(names) if n in by_view]
     want_flows = bool(names & set(FLOW_TABLES))
-    if want_flows:
-        wanted += [d for d in needed_datasets(specs) if d not in wanted]
     unknown = sorted(n for n in names if n not in by_view and n not in FLOW_TABLES)
     return Plan(sorted(set(wanted)), want_flows, unknown)
 
@@ -140,7 +138,15 @@ def run_sql(specs: Specs, source: ReleaseSource, query: str, as_of: dt.date | No
     p = plan(specs, source, query)
     for ds in pins or {}:
         specs.get(ds)  # an unknown dataset is named, with a suggestion
-    releases = resolve(source, p.datasets, as_of, pins=pins) if p.datasets else {}
+    releases: dict[str, Release] = {}
+    for d in p.datasets:
+        try:
+            releases |= resolve(source, [d], as_of, pins=pins)
+        except UsageError:
+            if not p.catalog or d in (pins or {}):
+                raise  # a catalog query leaves out what was not released by --as-of
+    if p.flows:
+        releases |= flow_releases(specs, source, as_of, pins)
     con = open_views(specs, releases, p.flows)
     lock(con, releases, memory_limit)
     columns, rows = execute(con, query, specs, p.unknown)
