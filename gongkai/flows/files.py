@@ -151,7 +151,8 @@ def read_file(path: Path, maps: dict[str, str], unit: str | None, stage: str | N
         try:
             ingest.load(path)
         except SourceError as e:
-            raise UsageError(f"{path.name}: {e.message}", e.hint) from None
+            raise UsageError(e.message if e.message.startswith(path.name) else f"{path.name}: {e.message}",
+                             e.hint) from None
         src = ingest.files[0]
         if src.table is None:
             raise UsageError(f"{path.name}: " + "; ".join(p.message for p in report.problems[:3]))
@@ -173,13 +174,13 @@ def _find_columns(path: Path, maps: dict[str, str], ws: Workspace):  # type: ign
     for role, column in maps.items():
         for r in ROLES:
             headers[r] = [h for h in headers[r] if norm_label(h) != norm_label(column)]
-        headers[role].insert(0, column)
+        headers[role] = [column]  # the column named, and no other
     probe = _spec(path, {**{r: headers[r] for r in ROLES}, "_probe": [_NEVER]}, None, probe=True)
     ingest = Ingest(probe, ws, Report("probe"))
     try:
         ingest.load(path)
     except SourceError as e:
-        raise UsageError(f"{path.name}: {e.message}",
+        raise UsageError(e.message if e.message.startswith(path.name) else f"{path.name}: {e.message}",
                          "name the columns with --map ROLE=COLUMN (roles: " + ", ".join(ROLES) + ")") from None
     return [c for c in ingest.files[0].columns if c.field in ROLES]
 

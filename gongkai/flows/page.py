@@ -145,7 +145,8 @@ def render(model: FlowModel, fund: str | None = None, year: int | None = None, d
     fund, year = model.only_scope(fund, year)
     rows = trace(model, fund, year, depth=depth).rows()
     findings = reconcile(model, fund, year).findings
-    graph = sankey_graph(rows, depth, node_stats(model, rows))
+    stats = node_stats(model, rows)
+    graph = sankey_graph(rows, depth, stats)
     columns = max((n["column"] or 0 for n in graph["nodes"]), default=0) + 2
     tallest = max((sum(1 for n in graph["nodes"] if n["column"] == c) for c in range(columns)), default=1)
     sinks = sum(1 for n in graph["nodes"] if n["column"] is None)
@@ -155,12 +156,12 @@ def render(model: FlowModel, fund: str | None = None, year: int | None = None, d
                          None)
     releases = list(model.releases.values())
     allocation = model.releases[allocation_ds] if allocation_ds else (releases[0] if releases else None)
-    passing = {r["parent_id"] for r in rows}  # a 支出 row may pass money on (an edge list's department)
-    totals = {
-        "下达": sum((r["amount"] for r in rows if r["depth"] == 0), Decimal(0)),
-        "支出": sum((r["amount"] for r in rows if r["stage"] == "支出" and r["flow_id"] not in passing), Decimal(0)),
-        "结余": sum((r["amount"] for r in rows if r["stage"] == "结余" and r["flow_id"] not in passing), Decimal(0)),
-    }
+    def used(stage: str) -> Decimal:  # money that ends as spent or kept (an edge list's 支出 may pass it on)
+        return sum((r["amount"] for r in rows if r["stage"] == stage and not stats.get(r["flow_id"], {}).get("n_out")),
+                   Decimal(0))
+
+    totals = {"下达": sum((r["amount"] for r in rows if r["depth"] == 0), Decimal(0)), "支出": used("支出"),
+              "结余": used("结余")}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True)
     env.filters["yuan"] = lambda v: "" if v is None else f"{v:,.2f}"
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.1%}"
