@@ -202,3 +202,24 @@ def test_a_cycle_does_not_break_the_tree(tmp_path: Path) -> None:
     found = {(f.kind, f.node) for f in reconcile(m).findings}
     assert found == {("sum-mismatch", "甲"), ("unused-allocation", "丙")}  # 甲 got 14, passed on 10
     assert render(m).nodes > 0
+
+
+def test_names_are_normalised_alike_in_python_and_in_sql() -> None:
+    """``--from`` is matched in Python, the rows in SQL: both must normalise every name the same way."""
+    import duckdb
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gongkai.flows.edges import node_name, node_name_sql
+    from gongkai.quoting import lit
+
+    con = duckdb.connect()
+    aliases = {"财政部门": "财政局", "（本级）": ""}
+    chars = st.sampled_from([*"财政局部门省市县（）() \t\u3000\u00a0ＡＢ１２ab12-－·", "（本级）"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(chars, max_size=12).map("".join))
+    def same(text: str) -> None:
+        assert con.execute(f"SELECT {node_name_sql(lit(text), aliases)}").fetchone()[0] == node_name(text, aliases)
+
+    same()

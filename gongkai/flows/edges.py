@@ -18,10 +18,10 @@ takes the fund of its project).
 
 from __future__ import annotations
 
-import duckdb
-import pyarrow as pa
+import re
 
-from ..ingest import norm_label
+import duckdb
+
 from ..quoting import lit, q
 from ..release.reading import Release
 from ..spec.dataset import DatasetSpec
@@ -39,12 +39,40 @@ MAX_PASSES = 5          # rounds of fund/year inheritance (a contract under a pr
 SCOPE = "coalesce({a}fund, '') || '|' || coalesce(CAST({a}year AS VARCHAR), '') || '|'"
 
 
+FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"  # full-width forms, ideographic space
+HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+_HALF = str.maketrans(FULL, HALF)
+
+
+SPACES = "\t\n\v\f\r \u00a0"  # after the ideographic space became a plain one
+
+
+def _plain(text: str) -> str:
+    return re.sub(f"[{SPACES}]+", "", text.translate(_HALF))
+
+
 def node_name(text: str, aliases: dict[str, str] | None = None) -> str:
-    """A name as nodes are compared: NFKC (full-width → half-width), no spaces, aliases replaced."""
-    s = norm_label(text)
-    for a, b in sorted((aliases or {}).items(), key=lambda kv: -len(kv[0])):
-        s = s.replace(norm_label(a), norm_label(b))
+    """A name as nodes are compared: full-width forms half-width, no spaces, aliases replaced (the same rule as
+    :func:`node_name_sql`)."""
+    s = _plain(text)
+    for a, b in _aliases(aliases):
+        s = s.replace(a, b)
     return s
+
+
+def node_name_sql(col: str, aliases: dict[str, str] | None = None) -> str:
+    """SQL of :func:`node_name` (vectorised: a million names in well under a second)."""
+    spaces = "\\t\\n\\v\\f\\r \\x{00A0}"
+    odd = f"regexp_matches({col}, '[{spaces}\\x{{3000}}\\x{{FF01}}-\\x{{FF5E}}]')"  # only those pay for the rewrite
+    s = (f"CASE WHEN {odd} THEN regexp_replace(translate({col}, {lit(FULL)}, {lit(HALF)}), '[{spaces}]+', '', 'g') "
+         f"ELSE {col} END")
+    for a, b in _aliases(aliases):
+        s = f"replace({s}, {lit(a)}, {lit(b)})"
+    return s
+
+
+def _aliases(aliases: dict[str, str] | None) -> list[tuple[str, str]]:
+    return sorted(((_plain(a), _plain(b)) for a, b in (aliases or {}).items()), key=lambda ab: -len(ab[0]))
 
 
 def released_sql(spec: DatasetSpec, rel: Release, unit: str, factor: int) -> str:
@@ -79,12 +107,12 @@ def link(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
     """Match the rows of table ``edges`` into nodes and add them to table ``flows`` (``origin`` = 'edge')."""
     if not con.execute("SELECT count(*) FROM edges").fetchone()[0]:  # type: ignore[index]
         return
-    _names(con, aliases)
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE e AS
-        SELECT row_number() OVER () AS eid, x.*, nf.norm AS from_norm, nt.norm AS to_norm, np.norm AS pid, nr.norm AS region
-        FROM edges x LEFT JOIN name_map nf ON nf.raw = x.from_node LEFT JOIN name_map nt ON nt.raw = x.to_node
-        LEFT JOIN name_map np ON np.raw = x.project_id LEFT JOIN name_map nr ON nr.raw = x.region_code""")
+        SELECT row_number() OVER () AS eid, x.*, {node_name_sql('x.from_node', aliases)} AS from_norm,
+               {node_name_sql('x.to_node', aliases)} AS to_norm, {node_name_sql('x.project_id', aliases)} AS pid,
+               {node_name_sql('x.region_code', aliases)} AS region
+        FROM edges x""")
     # recipients whose money under a document is passed on by rows naming that document as their 上级文号: by the
     # sender's name, or by the document alone when it went to one recipient and the sender's name is unknown
     con.execute(f"""
@@ -112,7 +140,7 @@ def link(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
                    coalesce(d.from_norm, '∅') || chr(31) || coalesce(d.parent_document, '∅') || chr(31)
                      || coalesce(d.fund, '∅') || chr(31) || coalesce(CAST(d.year AS VARCHAR), '∅') AS fs_key
             FROM d""")
-        _match(con)
+        _match(con, aliases)
         changed = con.execute("""
             UPDATE e SET fund = coalesce(e.fund, b.n_fund), year = coalesce(e.year, b.n_year)
             FROM (SELECT ek.eid, b.n_fund, b.n_year FROM ek JOIN best b USING (fs_key)) b
@@ -129,33 +157,20 @@ def link(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
                coalesce(b.key, {_scope('ek')} || 'n:' || coalesce(ek.from_norm, '')), ek.to_key, 'edge', ek.file,
                ek.line, ek.unit_factor
         FROM ek LEFT JOIN best b USING (fs_key)""")
-    for t in ("e", "ek", "ref_docs", "cand", "best", "name_map"):
+    for t in ("e", "ek", "ref_docs", "cand", "best"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def _names(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
-    """Table ``name_map`` (raw → normalised) over every name and code the rows and the trees by id use."""
-    raw = [r for (r,) in con.execute("""
-        SELECT DISTINCT v FROM (
-          SELECT unnest([from_node, to_node, project_id, region_code]) AS v FROM edges
-          UNION ALL SELECT unnest([to_node, project_id, region_code]) FROM flows WHERE origin = 'allocation')
-        WHERE v IS NOT NULL""").fetchall()]
-    names = pa.table({"raw": raw, "norm": [node_name(r, aliases) for r in raw]})
-    con.register("name_list", names)
-    con.execute("CREATE OR REPLACE TEMP TABLE name_map AS SELECT * FROM name_list")
-    con.unregister("name_list")
-
-
-def _match(con: duckdb.DuckDBPyConnection) -> None:
+def _match(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
     """Table ``best``: for each kind of sender (name, 上级文号, fund, year), the node its money came from."""
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cand AS
         WITH keyed AS (
           SELECT to_key AS key, fund, year, to_norm, pid, region, doc_q, document_no, amount FROM ek
           UNION ALL
-          SELECT f.to_key, f.fund, f.year, nt.norm, np.norm, nr.norm, false, NULL, f.amount
-          FROM flows f LEFT JOIN name_map nt ON nt.raw = f.to_node LEFT JOIN name_map np ON np.raw = f.project_id
-          LEFT JOIN name_map nr ON nr.raw = f.region_code WHERE f.origin = 'allocation')
+          SELECT to_key, fund, year, {node_name_sql('to_node', aliases)}, {node_name_sql('project_id', aliases)},
+                 {node_name_sql('region_code', aliases)}, false, NULL, amount
+          FROM flows WHERE origin = 'allocation')
         SELECT DISTINCT key, fund, year, to_norm, pid, region, doc_q, CASE WHEN doc_q THEN document_no END AS document_no,
                sum(amount) OVER (PARTITION BY key) AS inflow
         FROM keyed""")
