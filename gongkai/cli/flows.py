@@ -156,7 +156,8 @@ def _label(r: dict[str, Any]) -> str:
     elif r["stage"] == "合同":
         label = f"{r['to_node']}（合同" + (f"，{r['to_code']}" if r.get("to_code") else "") + "）"
     elif r.get("project_id"):
-        label = f"{r.get('project_name') or r['to_node']}（{r['project_id']}，{r['to_node']}）"
+        name = r.get("project_name") or r["to_node"]
+        label = f"{name}（{r['project_id']}" + (f"，{r['to_node']}）" if name != r["to_node"] else "）")
     else:
         label = r["to_node"]
     return label + (f"（来自 {r['from_node']}，其后流向见另一笔来源）" if r.get("merged") else "")
@@ -238,11 +239,9 @@ def reconcile_cmd(c: Context, fund: str | None, year: int | None, tolerance: Dec
     for ch in result.checked:
         scope = escape(f"{ch['fund'] or '（未注明资金）'} {ch['year'] or ''}".strip())
         if ch["clean"]:
-            console.print(f"[green]✓ {scope}：没有发现问题[/]（{ch['allocations']} 笔分配，"
-                          f"{ch['projects']} 个项目，逐级金额都对得上）")
+            console.print(f"[green]✓ {scope}：没有发现问题[/]（{_counted(ch)}，逐级金额都对得上）")
         else:
-            console.print(f"[red]✗ {scope}：{ch['findings']} 处问题[/]（{ch['allocations']} 笔分配，"
-                          f"{ch['projects']} 个项目）")
+            console.print(f"[red]✗ {scope}：{ch['findings']} 处问题[/]（{_counted(ch)}）")
     for f in findings:
         console.print(f"[bold red]✗ {f['title']}[/] {escape(f['fund'] or '')} {f['year'] or ''} [bold]{escape(f['node'])}[/] "
                       f"{escape(f['name']) if f['name'] != f['node'] else ''}（{escape(f['dataset'])} {f['version']}）")
@@ -251,6 +250,13 @@ def reconcile_cmd(c: Context, fund: str | None, year: int | None, tolerance: Dec
             lines = "，".join(f"{r['file']}:{r['line']}" for r in f["rows"][:8])
             console.print(f"  [dim]来源行 rows: {escape(lines)}{' …' if len(f['rows']) > 8 else ''}[/]")
     console.print(_versions_line(list(model.releases.values()), model.files))
+
+
+def _counted(ch: dict[str, Any]) -> str:
+    """What was checked: the allocations of a tree by id; the rows of an edge list (spending is rows there too)."""
+    parts = [f"{ch['allocations']} 笔分配", *([f"{ch['edge_rows']} 行逐笔流向"] if ch["edge_rows"] else []),
+             *([f"{ch['projects']} 个项目"] if ch["projects"] else [])]
+    return "，".join(parts)
 
 
 @flows.command("top")

@@ -128,12 +128,13 @@ def link(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
                                                              AND {_compatible('c', 'f')}""")
     base = ("CASE WHEN e.pid IS NOT NULL THEN 'p:' || e.pid WHEN e.to_norm IS NOT NULL THEN 'n:' || e.to_norm "
             "ELSE 'r:' || coalesce(e.region, '') END")
+    any_docs = con.execute("SELECT count(*) FROM ref_docs").fetchone()[0]  # type: ignore[index]
+    doc_q = (f"EXISTS (SELECT 1 FROM ref_docs r WHERE r.to_norm = e.to_norm AND r.document_no = e.document_no "
+             f"AND {_compatible('r', 'e')})") if any_docs else "false"
     for _ in range(MAX_PASSES):
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE ek AS
-            WITH d AS (SELECT e.*, EXISTS (SELECT 1 FROM ref_docs r WHERE r.to_norm = e.to_norm
-                                            AND r.document_no = e.document_no AND {_compatible('r', 'e')}) AS doc_q
-                       FROM e)
+            WITH d AS (SELECT e.*, {doc_q} AS doc_q FROM e)
             SELECT d.*,
                    {_scope('d')} || {base.replace('e.', 'd.')} || CASE WHEN d.doc_q THEN '{DOC}' || d.document_no ELSE '' END
                      AS to_key,
@@ -171,9 +172,13 @@ def _match(con: duckdb.DuckDBPyConnection, aliases: dict[str, str]) -> None:
           SELECT to_key, fund, year, {node_name_sql('to_node', aliases)}, {node_name_sql('project_id', aliases)},
                  {node_name_sql('region_code', aliases)}, false, NULL, amount
           FROM flows WHERE origin = 'allocation')
+        , senders AS (SELECT DISTINCT from_norm AS v FROM ek UNION SELECT DISTINCT parent_document FROM ek)
+        , wanted AS (SELECT DISTINCT key FROM keyed  -- only nodes some sender could be matched to
+                     WHERE to_norm IN (SELECT v FROM senders) OR pid IN (SELECT v FROM senders)
+                        OR region IN (SELECT v FROM senders) OR (doc_q AND document_no IN (SELECT v FROM senders)))
         SELECT DISTINCT key, fund, year, to_norm, pid, region, doc_q, CASE WHEN doc_q THEN document_no END AS document_no,
                sum(amount) OVER (PARTITION BY key) AS inflow
-        FROM keyed""")
+        FROM keyed SEMI JOIN wanted USING (key)""")
     compat = _compatible("s", "n")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE best AS

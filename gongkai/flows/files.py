@@ -61,7 +61,7 @@ STAGE_WORDS = {"下达": ["下达", "分配", "切块", "安排", "下拨", "all
                "支出": ["支出", "使用", "实际支出", "已支出", "支付", "spend", "spent", "expenditure"],
                "结余": ["结余", "结转", "结存", "剩余", "年末结余", "上年结余", "balance"],
                "合同": ["合同", "签订合同", "中标", "成交", "contract"]}
-TOTAL_ROW = "^(合计|总计|小计|累计)"
+TOTALS = ("合计", "总计", "小计", "累计")  # rows whose sender or recipient starts so are totals, left out
 MISSING = ["", "/", "-", "—", "－", "无"]
 _NEVER = "\x00"  # a header no file has: the first pass reads the header only
 
@@ -218,16 +218,17 @@ def _rows(con: duckdb.DuckDBPyConnection, spec: DatasetSpec, f: FlowFile, defaul
     are 合计 rows, are left out (and counted in the report)."""
     have = set(spec.field_names)
 
-    def col(role: str) -> str:
-        return f"trim({q(role)})" if role in have else "CAST(NULL AS VARCHAR)"
+    def col(role: str) -> str:  # cells arrive trimmed from the ingest
+        return f"d.{q(role)}" if role in have else "CAST(NULL AS VARCHAR)"
 
-    words = " ".join(f"WHEN lower({col('stage')}) IN ({', '.join(lit(w) for w in ws)}) THEN {lit(s)}"
-                     for s, ws in STAGE_WORDS.items())
-    stage = f"CASE {words} ELSE NULL END" if "stage" in have else "NULL"
-    amount = f"CAST(round(TRY_CAST({q('amount')} AS DECIMAL(38,4)), 2) AS DECIMAL(18,2))"
+    words = ", ".join(f"({lit(w)}, {lit(s)})" for s, ws in STAGE_WORDS.items() for w in ws)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_words AS SELECT * FROM (VALUES {words}) t(word, stage)")
+    stage = "w.stage"
+    amount = f"CAST(round(TRY_CAST(d.{q('amount')} AS DECIMAL(38,4)), 2) AS DECIMAL(18,2))"
     year = f"TRY_CAST(regexp_extract({col('year')}, '([0-9]{{4}})', 1) AS INTEGER)"
-    date = f"TRY_CAST({q('date')} AS DATE)" if "date" in have else "CAST(NULL AS DATE)"
-    total = f"(regexp_matches(coalesce({col('from')}, ''), {lit(TOTAL_ROW)}) OR regexp_matches(coalesce({col('to')}, ''), {lit(TOTAL_ROW)}))"
+    date = f"TRY_CAST(d.{q('date')} AS DATE)" if "date" in have else "CAST(NULL AS DATE)"
+    total = " OR ".join(f"left(replace(coalesce({col(r)}, ''), ' ', ''), 2) IN ({', '.join(lit(t) for t in TOTALS)})"
+                        for r in ("from", "to"))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE file_edges AS
         SELECT {lit(f.name)} AS dataset, {lit(f.sha256[:12])} AS version, {col('fund')} AS fund, {year} AS year,
@@ -237,8 +238,8 @@ def _rows(con: duckdb.DuckDBPyConnection, spec: DatasetSpec, f: FlowFile, defaul
                {unit_factor(f.unit)} AS unit_factor, {col('document')} AS document_no,
                {col('parent_document')} AS parent_document, {date} AS date, {lit(f.name)} AS file, _row AS line,
                {col('stage')} AS stage_text, {stage} IS NULL AND {col('stage')} IS NOT NULL AS odd_stage,
-               {total} AS total_row
-        FROM {DATA}""")
+               ({total}) AS total_row
+        FROM {DATA} d LEFT JOIN stage_words w ON w.word = lower({col('stage')})""")
     for line, value in con.execute("SELECT line, stage_text FROM file_edges WHERE odd_stage AND NOT total_row "
                                    "ORDER BY line LIMIT 20").fetchall():
         report.add(Problem("enum-error", f"阶段「{value}」不是下达、拨付、支出、结余或合同，按{default_stage}计",

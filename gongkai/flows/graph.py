@@ -1,6 +1,6 @@
 """The nodes of the flows and the tree through them.
 
-View ``nodes`` says, for every node (``flows.from_key`` / ``to_key``), what it received (without contracts), what
+Table ``nodes`` says, for every node (``flows.from_key`` / ``to_key``), what it received (without contracts), what
 of that came as 下达/拨付, what it passed on, spent, kept and contracted, and how many rows each: the reconciliation
 and the page read it. The source's unit is kept as ``unit_factor`` (元 per source unit), so a tolerance can be
 given in the unit the publisher wrote.
@@ -23,34 +23,49 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
     """Parents of the edge-list rows (their tree), then table ``nodes``."""
     if con.execute("SELECT count(*) FROM flows WHERE origin = 'edge'").fetchone()[0]:  # type: ignore[index]
         _edge_parents(con)
+    nodes(con)
+
+
+def nodes(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``nodes`` from table ``flows`` (again after flows were changed by hand)."""
+    money_in = "stage <> '合同'"
+    ends = "stage IN ('下达', '拨付', '支出') AND origin <> 'record'"  # money arriving at a destination
     con.execute(f"""
-        CREATE OR REPLACE VIEW nodes AS
+        CREATE OR REPLACE TABLE nodes AS
         WITH ins AS (
           SELECT to_key AS key, any_value(fund) AS fund, any_value(year) AS year,
                  max_by(to_node, amount) AS name, max_by(region_code, amount) AS region_code,
-                 max_by(project_id, amount) AS project_id,
-                 sum(amount) FILTER (WHERE stage <> '合同') AS inflow,
+                 max_by(project_id, amount) AS project_id, max_by(project_name, amount) AS project_name,
+                 max_by(flow_id, CASE WHEN {money_in} THEN amount END) AS flow_id,
+                 max_by(dataset, CASE WHEN {money_in} THEN amount END) AS dataset,
+                 max_by(version, CASE WHEN {money_in} THEN amount END) AS version,
+                 max_by(origin, CASE WHEN {money_in} THEN amount END) AS origin,
+                 max_by(to_node, CASE WHEN {money_in} THEN amount END) AS to_node,
+                 sum(amount) FILTER (WHERE {money_in}) AS inflow,
                  sum(amount) FILTER (WHERE stage IN ('下达', '拨付')) AS allocated_in,
-                 bool_or(stage IN ('支出', '结余')) AS used_in,
-                 count(*) FILTER (WHERE stage <> '合同') AS n_in, max(unit_factor) AS in_factor
+                 bool_or(stage IN ('支出', '结余')) AS used_in, count(*) FILTER (WHERE {money_in}) AS n_in,
+                 sum(amount) FILTER (WHERE {ends}) AS received, count(*) FILTER (WHERE {ends}) AS n_received,
+                 sum(amount) FILTER (WHERE {ends} AND stage = '支出') AS spent_in, max(unit_factor) AS in_factor
           FROM flows GROUP BY to_key),
         outs AS (
           SELECT from_key AS key, any_value(fund) AS fund, any_value(year) AS year, any_value(from_node) AS name,
-                 sum(amount) FILTER (WHERE stage <> '合同') AS outflow,
+                 sum(amount) FILTER (WHERE {money_in}) AS outflow,
                  sum(amount) FILTER (WHERE stage IN ('下达', '拨付')) AS passed_on,
                  sum(amount) FILTER (WHERE stage = '支出') AS spent,
                  sum(amount) FILTER (WHERE stage = '结余') AS balance,
                  sum(amount) FILTER (WHERE stage = '合同') AS contracts,
-                 count(*) FILTER (WHERE stage <> '合同') AS n_out, count(*) FILTER (WHERE stage = '合同') AS n_contracts,
-                 max(unit_factor) AS out_factor
+                 count(*) FILTER (WHERE {money_in}) AS n_out, count(*) FILTER (WHERE stage = '合同') AS n_contracts,
+                 count(*) FILTER (WHERE {ends}) AS n_passing, max(unit_factor) AS out_factor
           FROM flows GROUP BY from_key)
         SELECT coalesce(i.key, o.key) AS key, coalesce(i.fund, o.fund) AS fund, coalesce(i.year, o.year) AS year,
                coalesce(i.name, o.name)
                  || CASE WHEN coalesce(i.key, o.key) LIKE '%{DOC}%'
                          THEN '（' || regexp_extract(coalesce(i.key, o.key), '{DOC}(.*)$', 1) || '）' ELSE '' END AS name,
-               i.region_code, i.project_id, i.inflow, i.allocated_in, coalesce(i.used_in, false) AS used_in,
-               coalesce(i.n_in, 0) AS n_in, o.outflow, o.passed_on, o.spent, o.balance, o.contracts,
-               coalesce(o.n_out, 0) AS n_out, coalesce(o.n_contracts, 0) AS n_contracts,
+               i.region_code, i.project_id, i.project_name, i.flow_id, i.dataset, i.version, i.origin, i.to_node,
+               i.inflow, i.allocated_in, coalesce(i.used_in, false) AS used_in, coalesce(i.n_in, 0) AS n_in,
+               i.received, coalesce(i.n_received, 0) AS n_received, i.spent_in,
+               o.outflow, o.passed_on, o.spent, o.balance, o.contracts, coalesce(o.n_out, 0) AS n_out,
+               coalesce(o.n_contracts, 0) AS n_contracts, coalesce(o.n_passing, 0) AS n_passing,
                greatest(coalesce(i.in_factor, 1), coalesce(o.out_factor, 1)) AS unit_factor
         FROM ins i FULL JOIN outs o ON o.key = i.key""")
 

@@ -201,7 +201,8 @@ def _labels(rows: list[dict[str, Any]]) -> dict[str, str]:
         elif r["stage"] == "合同":
             label = f"{r['to_node']}（合同" + (f"，{r['to_code']}" if r["to_code"] else "") + "）"
         elif r["project_id"]:
-            label = f"{r['project_name'] or r['to_node']}（{r['project_id']}，{r['to_node']}）"
+            name = r["project_name"] or r["to_node"]
+            label = f"{name}（{r['project_id']}" + (f"，{r['to_node']}）" if name != r["to_node"] else "）")
         else:
             label = r["to_node"]
         out[r["flow_id"]] = label + (f"（来自 {r['from_node']}；其后的流向列在另一笔来源下）" if r["merged"] else "")

@@ -146,17 +146,10 @@ def top(model: FlowModel, by: TopBy, fund: str | None = None, year: int | None =
                  "region": ("l.region_code", "any_value(l.region_code)"),
                  "project": ("l.project_id", "any_value(coalesce(l.project_name, l.name))")}[by]
     sql = f"""
-        WITH passing AS (SELECT DISTINCT from_key FROM flows
-                         WHERE stage IN ('下达', '拨付', '支出') AND origin <> 'record' AND {scope_sql()}),
-        ends AS (SELECT to_key, any_value(fund) AS fund, max_by(to_node, amount) AS name,
-                        max_by(region_code, amount) AS region_code, max_by(project_id, amount) AS project_id,
-                        max_by(project_name, amount) AS project_name, sum(amount) AS amount, count(*) AS n,
-                        sum(amount) FILTER (WHERE stage = '支出') AS spent_here
-                 FROM flows f ANTI JOIN passing p ON p.from_key = f.to_key
-                 WHERE stage IN ('下达', '拨付', '支出') AND origin <> 'record' AND {scope_sql('f')} GROUP BY to_key),
-        l AS (SELECT e.*, CASE WHEN e.spent_here IS NULL AND n.spent IS NULL THEN NULL
-                               ELSE coalesce(e.spent_here, 0) + coalesce(n.spent, 0) END AS spent, n.balance
-              FROM ends e LEFT JOIN nodes n ON n.key = e.to_key)
+        WITH l AS (SELECT fund, name, region_code, project_id, project_name, received AS amount, n_received AS n,
+                          CASE WHEN spent_in IS NULL AND spent IS NULL THEN NULL
+                               ELSE coalesce(spent_in, 0) + coalesce(spent, 0) END AS spent, balance
+                   FROM nodes WHERE n_received > 0 AND n_passing = 0 AND {scope_sql()})
         SELECT {key} AS key, {name} AS name, sum(l.amount) AS amount,
                sum(l.amount) / sum(sum(l.amount)) OVER () AS share, sum(l.n) AS allocations,
                sum(l.spent) AS spent, sum(l.balance) AS balance, string_agg(DISTINCT l.fund, '、' ORDER BY l.fund) AS funds

@@ -29,13 +29,6 @@ KINDS = {
     "contract-above-funds": "合同金额超过项目资金",
     "missing-parent": "上级分配不存在",
 }
-SOURCE = """SELECT to_key, max_by(flow_id, amount) AS flow_id, max_by(dataset, amount) AS dataset,
-                   max_by(version, amount) AS version, max_by(origin, amount) AS origin,
-                   max_by(project_id, amount) AS project_id, max_by(to_node, amount) AS to_node,
-                   max_by(project_name, amount) AS project_name
-            FROM flows WHERE stage <> '合同' GROUP BY to_key"""
-
-
 @dataclass
 class Finding:
     kind: str
@@ -82,20 +75,17 @@ def reconcile(model: FlowModel, fund: str | None = None, year: int | None = None
     model.check_scope(fund, year)
     con, params = model.con, {"fund": fund, "year": year, "tol": tolerance}
     out: list[Finding] = []
-    con.execute("CREATE OR REPLACE TEMP TABLE nodes_now AS SELECT * FROM nodes")  # the view once, not per rule
-    con.execute(f"CREATE OR REPLACE TEMP TABLE node_sources AS {SOURCE}")
 
     def rows(sql: str) -> list[dict[str, Any]]:
         return execute(con, sql, params)
 
     for r in rows(f"""
-        WITH s AS (SELECT * FROM node_sources)
-        SELECT n.*, s.flow_id, s.dataset, s.version, s.origin, s.project_id, s.to_node, $tol * n.unit_factor AS tol,
-               (s.origin = 'edge' AND n.spent > n.inflow + $tol * n.unit_factor) AS overspent
-        FROM nodes_now n JOIN s ON s.to_key = n.key
+        SELECT n.*, $tol * n.unit_factor AS tol,
+               (n.origin = 'edge' AND n.spent > n.inflow + $tol * n.unit_factor) AS overspent
+        FROM nodes n
         WHERE {scope_sql('n')} AND n.n_in > 0 AND n.n_out > 0
-          AND (abs(n.inflow - n.outflow) > $tol * n.unit_factor OR (s.origin = 'edge' AND n.spent > n.inflow + $tol * n.unit_factor))
-        ORDER BY n.fund, n.year, s.flow_id"""):
+          AND (abs(n.inflow - n.outflow) > $tol * n.unit_factor OR (n.origin = 'edge' AND n.spent > n.inflow + $tol * n.unit_factor))
+        ORDER BY n.fund, n.year, n.flow_id"""):
         edge = r["origin"] == "edge"
         node, name = (r["name"], r["name"]) if edge else (r["flow_id"], r["to_node"])
         got = "收到" if edge else "下达"
@@ -116,17 +106,15 @@ def reconcile(model: FlowModel, fund: str | None = None, year: int | None = None
         out.append(_finding("sum-mismatch", r, node, name, r["inflow"], r["outflow"], diff, detail))
 
     for r in rows(f"""
-        WITH s AS (SELECT * FROM node_sources),
-        linked AS (SELECT fund, string_agg(DISTINCT dataset || ' ' || version, ', ') AS targets
-                   FROM project_records GROUP BY fund)
-        SELECT n.*, s.flow_id, s.dataset, s.version, s.origin, s.project_id, s.to_node, $tol * n.unit_factor AS tol,
-               l.fund IS NOT NULL AS fund_linked, l.targets,
+        WITH linked AS (SELECT fund, string_agg(DISTINCT dataset || ' ' || version, ', ') AS targets
+                        FROM project_records GROUP BY fund)
+        SELECT n.*, $tol * n.unit_factor AS tol, l.fund IS NOT NULL AS fund_linked, l.targets,
                p.project_id IS NOT NULL AS recorded, p.spent IS NULL AS no_spent
-        FROM nodes_now n JOIN s ON s.to_key = n.key LEFT JOIN linked l ON l.fund = n.fund
-        LEFT JOIN project_records p ON s.origin = 'allocation' AND p.fund = n.fund AND p.project_id = s.project_id
+        FROM nodes n LEFT JOIN linked l ON l.fund = n.fund
+        LEFT JOIN project_records p ON n.origin = 'allocation' AND p.fund = n.fund AND p.project_id = n.project_id
                                    AND (p.year IS NULL OR p.year = n.year)
         WHERE {scope_sql('n')} AND n.allocated_in > 0 AND n.n_out = 0 AND n.n_contracts = 0 AND NOT n.used_in
-        ORDER BY n.fund, n.year, s.flow_id"""):
+        ORDER BY n.fund, n.year, n.flow_id"""):
         edge = r["origin"] == "edge"
         node, name = (r["name"], r["name"]) if edge else (r["flow_id"], r["to_node"])
         if edge:
@@ -144,14 +132,12 @@ def reconcile(model: FlowModel, fund: str | None = None, year: int | None = None
     out += _record_findings(model, params)
 
     for r in rows(f"""
-        WITH s AS (SELECT * FROM node_sources)
-        SELECT n.*, s.flow_id, s.dataset, s.version, s.origin, s.project_id, s.to_node, s.project_name,
-               $tol * n.unit_factor AS tol, p.total AS recorded_total, coalesce(p.total, n.inflow) AS funds
-        FROM nodes_now n JOIN s ON s.to_key = n.key
-        LEFT JOIN project_records p ON s.origin = 'allocation' AND p.fund = n.fund AND p.project_id = s.project_id
+        SELECT n.*, $tol * n.unit_factor AS tol, p.total AS recorded_total, coalesce(p.total, n.inflow) AS funds
+        FROM nodes n
+        LEFT JOIN project_records p ON n.origin = 'allocation' AND p.fund = n.fund AND p.project_id = n.project_id
                                    AND (p.year IS NULL OR p.year = n.year)
-        WHERE {scope_sql('n')} AND n.contracts > coalesce(p.total, n.inflow) + $tol * n.unit_factor
-        ORDER BY n.fund, n.year, s.flow_id"""):
+        WHERE {scope_sql('n')} AND n.n_in > 0 AND n.contracts > coalesce(p.total, n.inflow) + $tol * n.unit_factor
+        ORDER BY n.fund, n.year, n.flow_id"""):
         edge = r["origin"] == "edge"
         node, name = (r["name"], r["name"]) if edge else (r["project_id"] or r["flow_id"],
                                                             r["project_name"] or r["to_node"])
@@ -181,13 +167,12 @@ def reconcile(model: FlowModel, fund: str | None = None, year: int | None = None
 
     checked = []
     for c in rows(f"""
-            SELECT fund, year, count(*) FILTER (WHERE stage IN ('下达', '拨付')) AS allocations,
+            SELECT fund, year, count(*) FILTER (WHERE origin = 'edge') AS edge_rows,
+                   count(*) FILTER (WHERE stage IN ('下达', '拨付')) AS allocations,
                    count(DISTINCT project_id) FILTER (WHERE stage IN ('下达', '拨付')) AS projects
             FROM flows WHERE {scope_sql()} GROUP BY ALL ORDER BY year, fund"""):
         n = sum(1 for x in out if x.fund == c["fund"] and (x.year is None or x.year == c["year"]))
         checked.append({**c, "findings": n, "clean": n == 0})
-    con.execute("DROP TABLE nodes_now")
-    con.execute("DROP TABLE node_sources")
     return Reconciliation(out, checked, tolerance)
 
 
