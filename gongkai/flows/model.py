@@ -196,7 +196,7 @@ def load_regions(con: duckdb.DuckDBPyConnection, specs: Specs | None) -> dict[st
 
 def build_tables(con: duckdb.DuckDBPyConnection, specs: Specs, releases: dict[str, Release],
                  extra_aliases: dict[str, str] | None = None) -> dict[str, str]:
-    """Tables ``allocations``, ``project_records``, ``edges``, ``flows`` and view ``nodes`` from the releases;
+    """Tables ``allocations``, ``project_records``, ``edges``, ``flows`` and table ``nodes`` from the releases;
     returns the aliases the names were matched with."""
     allocs, records = [], []
     con.execute(edges.EDGES_DDL)
@@ -244,7 +244,7 @@ def build_tables(con: duckdb.DuckDBPyConnection, specs: Specs, releases: dict[st
 def finish_tables(con: duckdb.DuckDBPyConnection, allocs: list[str], records: list[str],
                   aliases: dict[str, str]) -> None:
     """Tables ``allocations`` and ``project_records`` from their SELECTs (trees by id), then ``flows`` from them and
-    from table ``edges``, then the edge lists' tree and view ``nodes``."""
+    from table ``edges``, then the edge lists' tree and table ``nodes``."""
     empty_alloc = ("SELECT CAST(NULL AS VARCHAR) AS dataset, CAST(NULL AS VARCHAR) AS version, "
                    "CAST(NULL AS VARCHAR) AS fund, CAST(NULL AS INTEGER) AS year, CAST(NULL AS VARCHAR) AS flow_id, "
                    "CAST(NULL AS VARCHAR) AS parent_id, CAST(NULL AS VARCHAR) AS stage, "
