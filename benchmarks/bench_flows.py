@@ -15,6 +15,11 @@ measures, so it is left out here. Each contender then answers the same questions
 - pandas: what a journalist with a notebook writes: groupby-sum of the children against each parent, anti-joins
   for spending without allocation, a filter for negative balances, and the tree by repeated merges;
 - DuckDB SQL: the same checks as hand-written SQL over the parquet files, the tree by a recursive CTE.
+
+``--file`` (``--only file`` for this part alone) times the journalist's path: a 1M-edge CSV with no ids and no
+spec (拨出单位, 接收单位, 金额（万元）, 阶段; 100 counties passing on less than they received), read by
+``gongkai flows … --file`` (header detection, normalisation, 万元 → 元, name matching, the tree), against pandas
+and DuckDB written by hand for the same node sums.
 """
 
 from __future__ import annotations
@@ -232,23 +237,123 @@ def bench_duckdb(store: Path) -> dict[str, Any]:
     return r
 
 
+EDGE_HEADER = ["资金名称", "年度", "拨出单位", "接收单位", "金额（万元）", "阶段"]
+
+
+def generate_edges(path: Path, edges: int, encoding: str = "utf-8", seed: int = 11) -> dict[str, int]:
+    """A journalist's edge list: 财政部 → 31 provinces → 310 prefectures → 3,100 counties → projects (支出), names
+    only, amounts in 万元 with two decimals; 100 counties pass on less than they received."""
+    import csv
+
+    rng = random.Random(seed)
+    counties = [(p, c, k) for p in range(31) for c in range(10) for k in range(10)]
+    per_county = max(1, (edges - 1 - 31 - 310 - 3100) // len(counties))
+    gaps = set(rng.sample(range(len(counties)), PLANTED))
+    rows, county_total, pref_total, prov_total = [], [], [0] * 310, [0] * 31
+    for i, (p, c, k) in enumerate(counties):
+        total = 0
+        for j in range(per_county):
+            cents = rng.randint(100, 500_000)
+            rows.append([f"县{p}-{c}-{k}财政局", f"项目{p}-{c}-{k}-{j}", cents, "支出"])
+            total += cents
+        total += rng.randint(100, 10_000) if i in gaps else 0
+        county_total.append(total)
+        pref_total[p * 10 + c] += total
+        prov_total[p] += total
+    head = [["财政部", "全国", sum(prov_total), "下达"]]
+    head += [["全国", f"省{p}财政厅", prov_total[p], "下达"] for p in range(31)]
+    head += [[f"省{p}财政厅", f"市{p}-{c}财政局", pref_total[p * 10 + c], "下达"] for p in range(31) for c in range(10)]
+    head += [[f"市{p}-{c}财政局", f"县{p}-{c}-{k}财政局", county_total[i], "下达"] for i, (p, c, k) in enumerate(counties)]
+    with path.open("w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(EDGE_HEADER)
+        for frm, to, cents, stage in [*head, *rows]:
+            w.writerow([FUND, YEAR, frm, to, f"{cents / 100:.2f}", stage])
+    return {"edges": len(head) + len(rows), "gaps": PLANTED}
+
+
+def bench_file_gongkai(path: Path, gbk: Path) -> dict[str, Any]:
+    from gongkai.flows import reconcile, top, trace
+    from gongkai.flows.files import build_files
+
+    r: dict[str, Any] = {}
+    r["build"], model = timed(lambda: build_files([path], memory_limit="4GB"))
+    r["flows_rows"] = model.con.execute("SELECT count(*) FROM flows").fetchone()[0]  # type: ignore[index]
+    r["trace_to_county"], rows = timed(lambda: trace(model, depth=3))
+    r["trace_to_county_rows"] = len(rows)
+    r["reconcile"], result = timed(lambda: reconcile(model))
+    r["findings"] = {k: sum(1 for f in result.findings if f.kind == k) for k in {f.kind for f in result.findings}}
+    r["top_recipients"], _ = timed(lambda: top(model, "recipient", limit=20))
+    model.con.close()
+    r["build_gbk"], m2 = timed(lambda: build_files([gbk], memory_limit="4GB"))
+    m2.con.close()
+    exe = str(Path(sys.executable).parent / "gongkai")
+    for name, args in [("cli_reconcile", ["flows", "reconcile", "--file", str(path), "--format", "json"]),
+                       ("cli_trace_to_county", ["flows", "trace", "--file", str(path), "--depth", "3"])]:
+        with open(os.devnull, "wb") as devnull:
+            r[name], _ = timed(lambda a=args, o=devnull: subprocess.run(  # type: ignore[misc]
+                [exe, *a], check=True, stdout=o, stderr=subprocess.PIPE))
+    return r
+
+
+def bench_file_pandas(path: Path) -> dict[str, Any]:
+    """What a notebook does: read, 万元 → 元, node sums by name, compare."""
+    def check() -> dict[str, int]:
+        e = pd.read_csv(path)
+        e["amount"] = (e["金额（万元）"] * 10_000).round(2)
+        inflow = e.groupby("接收单位")["amount"].sum()
+        outflow = e.groupby("拨出单位")["amount"].sum()
+        both = pd.concat([inflow.rename("inflow"), outflow.rename("outflow")], axis=1, join="inner")
+        mismatch = both[(both["inflow"] - both["outflow"]).abs() > 100]
+        return {"sum-mismatch": len(mismatch)}
+    t, found = timed(check)
+    return {"reconcile_whole": t, "findings": found}
+
+
+def bench_file_duckdb(path: Path) -> dict[str, Any]:
+    con = duckdb.connect()
+
+    def check() -> dict[str, int]:
+        n = con.execute(f"""
+            WITH e AS (SELECT 接收单位 AS t, 拨出单位 AS f, CAST("金额（万元）" AS DECIMAL(18,2)) * 10000 AS a
+                       FROM read_csv('{path}')),
+            i AS (SELECT t AS node, sum(a) AS s FROM e GROUP BY t), o AS (SELECT f AS node, sum(a) AS s FROM e GROUP BY f)
+            SELECT count(*) FROM i JOIN o USING (node) WHERE abs(i.s - o.s) > 100""").fetchone()[0]  # type: ignore[index]
+        return {"sum-mismatch": n}
+    t, found = timed(check)
+    return {"reconcile_whole": t, "findings": found}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--projects", type=int, default=1_000_000)
+    ap.add_argument("--edges", type=int, default=1_000_000, help="rows of the --file edge list")
+    ap.add_argument("--only", choices=["releases", "file"], help="run one part only")
     args = ap.parse_args()
+    results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        store = Path(tmp) / "store"
-        gen_s, truth = timed(lambda: generate(store, args.projects))
-        print(f"generated in {gen_s:.1f} s: {truth}")
-        results = {"truth": truth, "gongkai": bench_gongkai(store), "pandas": bench_pandas(store),
-                   "duckdb_sql": bench_duckdb(store)}
+        if args.only != "file":
+            store = Path(tmp) / "store"
+            gen_s, truth = timed(lambda: generate(store, args.projects))
+            print(f"generated in {gen_s:.1f} s: {truth}")
+            results |= {"truth": truth, "gongkai": bench_gongkai(store), "pandas": bench_pandas(store),
+                        "duckdb_sql": bench_duckdb(store)}
+        if args.only != "releases":
+            path, gbk = Path(tmp) / "edges.csv", Path(tmp) / "edges-gbk.csv"
+            gen_s, file_truth = timed(lambda: generate_edges(path, args.edges))
+            generate_edges(gbk, args.edges, "gbk")
+            print(f"edge list generated in {gen_s:.1f} s: {file_truth}, {path.stat().st_size / 1e6:.0f} MB")
+            results |= {"file_truth": file_truth, "file_gongkai": bench_file_gongkai(path, gbk),
+                        "file_pandas": bench_file_pandas(path), "file_duckdb_sql": bench_file_duckdb(path)}
     out = HERE / "out"
     out.mkdir(exist_ok=True)
-    path = out / f"flows-{truth['allocations']}.json"
+    name = f"flows-{results['truth']['allocations']}" if "truth" in results else f"flows-file-{args.edges}"
+    path = out / f"{name}.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    for tool in ("gongkai", "pandas", "duckdb_sql"):
-        print(tool, json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in results[tool].items()},
-                               ensure_ascii=False))
+    for tool in ("gongkai", "pandas", "duckdb_sql", "file_gongkai", "file_pandas", "file_duckdb_sql"):
+        if tool in results:
+            print(tool, json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in results[tool].items()},
+                                   ensure_ascii=False))
     print(f"→ {path}")
 
 

@@ -16,7 +16,7 @@ import gongkai.release.build
 from gongkai import Project
 from gongkai.cli import cli
 from gongkai.errors import IntegrityError, UsageError
-from gongkai.flows import reconcile, top, trace
+from gongkai.flows import graph, reconcile, top, trace
 
 from .conftest import REPO
 from .flows_support import (
@@ -171,6 +171,7 @@ def test_books_that_do_not_balance_inside_a_project(flow_sample: Project) -> Non
     m = model(flow_sample)
     m.con.execute("UPDATE project_records SET balance = balance + 500 WHERE project_id = 'CP2025-0001'")
     m.con.execute("UPDATE flows SET amount = amount + 500 WHERE flow_id LIKE '%/结余' AND project_id = 'CP2025-0001'")
+    graph.nodes(m.con)  # the nodes of the changed flows
     [f] = reconcile(m, LT, 2025).findings
     assert f.kind == "sum-mismatch" and f.difference == Decimal(-500) and "CP2025-0001" in f.detail
 

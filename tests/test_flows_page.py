@@ -156,3 +156,75 @@ def test_cli_page(flow_sample: Project, tmp_path: Path) -> None:
     assert result.exit_code == 0 and out.is_file() and "个节点，0 处问题" in result.output
     result = CliRunner().invoke(cli, [*base, "--publish"], catch_exceptions=False)
     assert result.exit_code == 2 and "--publish needs --ckan-url" in result.output
+
+
+# -- edge lists, and many siblings ---------------------------------------------------------------------------------
+
+def many_siblings(path: Path, n: int = 150) -> Path:
+    """One city passing money to ``n`` townships with long names and very different amounts."""
+    import random
+
+    rng = random.Random(7)
+    lines = ["拨出单位,接收单位,金额（万元）,阶段", "省财政厅,某某市财政局,5000,下达"]
+    amounts = [rng.choice([0.5, 1, 2, 5, 20, 80, 300]) for _ in range(n)]
+    lines += [f"某某市财政局,第{i + 1:03d}号项目所在的某某县某某乡镇人民政府,{a},支出" for i, a in enumerate(amounts)]
+    lines.append(f"某某市财政局,年末结余,{5000 - sum(amounts):.2f},结余")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def label_boxes(driver) -> list[dict]:  # type: ignore[no-untyped-def]
+    return driver.execute_script("""
+        return Array.from(document.querySelectorAll('#sankey text.label')).map(t => {
+          const b = t.getBoundingClientRect();
+          return {name: t.parentNode.getAttribute('data-name'), text: t.textContent,
+                  x: b.left, y: b.top, w: b.width, h: b.height};
+        })""")
+
+
+def overlaps(boxes: list[dict]) -> list[tuple[str, str]]:
+    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("case", ["diqing", "many-siblings", "lottery-by-id"])
+def test_labels_are_readable_in_chromium(flow_sample: Project, browser, tmp_path: Path, case: str) -> None:  # type: ignore[no-untyped-def]
+    """Edge lists render (the journalist's 迪庆 list; 150 siblings) and so does the tree by id; no two labels
+    overlap, each label fits beside its node, and every node keeps its label (or, where there is no room, its
+    name in the tooltip)."""
+    from gongkai.flows.files import build_files
+
+    from .conftest import REPO
+
+    if case == "lottery-by-id":
+        model_ = model(flow_sample)
+        fund = LT
+    else:
+        path = next((REPO / "datasets" / "samples" / "lottery-fund-flows").glob("*.csv")) if case == "diqing" \
+            else many_siblings(tmp_path / "many.csv")
+        model_, fund = build_files([path]), None
+    page = write_page(model_, fund, None if fund is None else 2025, tmp_path / "flows.html")
+    seen = open_page(browser, tmp_path / "flows.html", case)
+    boxes = label_boxes(browser)
+    problems = []
+    if sorted(seen["nodes"]) != sorted(n["name"] for n in page.graph["nodes"]):
+        problems.append("nodes differ")
+    if [e for e in seen["log"] if e["level"] in ("SEVERE", "ERROR")]:
+        problems.append(f"console errors: {seen['log']}")
+    if overlaps(boxes):
+        problems.append(f"overlapping labels: {overlaps(boxes)[:5]}")
+    width = browser.execute_script("return document.querySelector('#sankey svg').getBoundingClientRect().right")
+    if any(b["x"] + b["w"] > width + 1 or b["x"] < 0 for b in boxes):
+        problems.append("a label runs out of the diagram")
+    shown = len(boxes) / page.nodes
+    if case != "many-siblings" and shown < 1:
+        problems.append(f"only {len(boxes)} of {page.nodes} nodes labelled")
+    if case == "many-siblings" and shown < 0.9:
+        problems.append(f"only {len(boxes)} of {page.nodes} nodes labelled")
+    if problems:
+        pytest.fail(f"{case}: {problems} (screenshot: {keep(browser, case)})")
+    if case == "diqing":
+        kinds = set(browser.execute_script(
+            "return Array.from(document.querySelectorAll('#sankey .node')).map(g => g.getAttribute('data-kind'))"))
+        assert "gap" not in kinds  # a clean list: nothing painted as unaccounted money

@@ -79,3 +79,43 @@ def test_cli_sql_formats(flow_sample: Project, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "had no release on or before 2000-01-01" in result.output
     result = runner.invoke(cli, [*base, "DROP TABLE flows"], catch_exceptions=False)
     assert result.exit_code == 2 and "read-only" in result.output
+
+
+def test_the_catalog_lists_every_released_table(flow_sample: Project) -> None:
+    shown = {r[0] for r in sql(flow_sample, "SHOW TABLES").rows}
+    released = {"fund-allocations", "lottery-welfare-projects", "poverty-projects"}
+    assert released | {d.replace("-", "_") for d in released} | {"flows", "nodes", "project_records"} <= shown
+    assert "government-procurement" not in shown  # not released in this store
+    cols = sql(flow_sample, "SELECT column_name FROM information_schema.columns WHERE table_name = 'poverty_projects'")
+    assert ("amount_spent",) in cols.rows and ("project_id",) in cols.rows
+    tables = sql(flow_sample, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fund_allocations'")
+    assert tables.rows == [(1,)]
+
+
+def test_a_version_is_pinned_beside_as_of(tmp_path: Path) -> None:
+    from .conftest import REPO
+    from .flows_support import allocation_rows, release_all, write_allocations
+
+    p = Project(REPO, store=tmp_path / "store")
+    release_all(p)
+    rows = [r for r in allocation_rows() if r["资金名称"] == LT]
+    assert p.release("fund-allocations", [write_allocations(tmp_path / "a.csv", rows)]).version == "v2"
+    count = "SELECT count(DISTINCT fund) FROM fund_allocations"
+    assert sql(p, count).rows == [(1,)]
+    pinned = run_sql(p.specs, LocalReleases(p.store), count, pins={"fund-allocations": "v1"})
+    assert pinned.rows == [(2,)] and [(r.dataset, r.version) for r in pinned.releases] == [("fund-allocations", "v1")]
+    flows = run_sql(p.specs, LocalReleases(p.store), "SELECT count(DISTINCT fund) FROM flows",
+                    pins={"fund-allocations": "v1"})
+    assert flows.rows == [(2,)]
+    with pytest.raises(UsageError, match=r"fund-allocations has no version 'v9'.*") as e:
+        run_sql(p.specs, LocalReleases(p.store), count, pins={"fund-allocations": "v9"})
+    assert "v1 (" in str(e.value.hint) and "v2 (" in str(e.value.hint)
+    result = CliRunner().invoke(cli, ["--store", str(p.store.path), "sql", count, "--version", "fund-allocations=v1",
+                                      "--format", "csv"], catch_exceptions=False)
+    assert result.exit_code == 0 and result.output.splitlines()[1] == "2"
+    result = CliRunner().invoke(cli, ["--store", str(p.store.path), "flows", "reconcile", "--version",
+                                      "fund-allocations=v1", "--fund", "财政专项扶贫资金"], catch_exceptions=False)
+    assert result.exit_code == 0 and "fund-allocations v1" in result.output
+    result = CliRunner().invoke(cli, ["--store", str(p.store.path), "sql", count, "--version", "fund-allocations"],
+                                catch_exceptions=False)
+    assert result.exit_code == 2 and "DATASET=vN" in result.output

@@ -17,6 +17,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from ..errors import UsageError
 from ..release.reading import Release, ReleaseSource, parse_date
 from .base import Context, err_console, handle_errors, pass_ctx, with_options
 from .base import table_console as console
@@ -26,6 +27,8 @@ FORMATS = click.Choice(["table", "csv", "json"])
 source_options = [
     click.option("--as-of", "as_of", metavar="DATE",
                  help="Answer from the releases current on this date (YYYY-MM-DD) instead of the latest."),
+    click.option("--version", "pins", metavar="DATASET=vN", multiple=True,
+                 help="Use this version of a dataset (repeat for several); the others follow --as-of or the latest."),
     click.option("--ckan-url", help="Read the releases from this CKAN instead of the local store."),
     click.option("--ckan-token-file", type=click.Path(path_type=Path),
                  help="File holding a CKAN API token, for private datasets [env CKAN_API_TOKEN, "
@@ -35,10 +38,34 @@ source_options = [
     click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
                  help="Readable table, CSV or JSON (the global --json also gives JSON)."),
 ]
-fund_options = [
-    click.option("--fund", required=True, help="Fund name as published, e.g. 财政专项扶贫资金."),
-    click.option("--year", type=int, required=True, help="Year of the fund."),
+file_options = [
+    click.option("--file", "files", metavar="PATH", multiple=True, type=click.Path(path_type=Path),
+                 help="Read the flows from this CSV or XLSX instead of the releases, no spec needed (repeat for "
+                      "tables of several levels); columns are recognised by role or usual Chinese headers."),
+    click.option("--map", "maps", metavar="ROLE=COLUMN", multiple=True,
+                 help="With --file: the column playing a role (from, to, amount, fund, year, stage, document, "
+                      "parent_document, date, region, project, project_name, to_code)."),
+    click.option("--unit", type=click.Choice(["元", "千元", "万元", "亿元"]),
+                 help="With --file: the unit of the amounts when the header names none (default 元)."),
+    click.option("--stage", type=click.Choice(["下达", "拨付", "支出", "结余", "合同"]),
+                 help="With --file: the stage of rows without one (default 下达; 合同 for a contract list)."),
+    click.option("--alias", "aliases", metavar="NAME=SAME", multiple=True,
+                 help="Name parts that mean the same node, e.g. --alias 财政部门=财政局 (repeat for several)."),
 ]
+fund_options = [
+    click.option("--fund", help="Fund name as published, e.g. 财政专项扶贫资金 (default: every fund)."),
+    click.option("--year", type=int, help="Year of the fund (default: every year)."),
+]
+
+
+def _pairs(values: tuple[str, ...], option: str, example: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        k, sep, w = v.partition("=")
+        if not sep or not k.strip() or not w.strip():
+            raise UsageError(f"{option} {v!r}: write {example}")
+        out[k.strip()] = w.strip()
+    return out
 
 
 def _source(c: Context, ckan_url: str | None, token_file: Path | None, cache: Path | None) -> ReleaseSource:
@@ -51,10 +78,23 @@ def _source(c: Context, ckan_url: str | None, token_file: Path | None, cache: Pa
     return LocalReleases(c.project.store)
 
 
-def _model(c: Context, as_of: str | None, ckan_url: str | None, token_file: Path | None, cache: Path | None):  # type: ignore[no-untyped-def]
+def _model(c: Context, src: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The flow model of the command's source options: the files of --file, else the releases."""
+    aliases = _pairs(src.get("aliases", ()), "--alias", "NAME=SAME, e.g. --alias 财政部门=财政局")
+    if src.get("files"):
+        if src.get("ckan_url") or src.get("as_of") or src.get("pins"):
+            raise UsageError("--file reads a file, not releases: leave out --ckan-url, --as-of and --version")
+        from ..flows.files import build_files, parse_maps
+
+        return build_files(list(src["files"]), parse_maps(src.get("maps", ())), src.get("unit"), src.get("stage"),
+                           aliases, c.settings.memory_limit)
+    if src.get("maps") or src.get("unit") or src.get("stage"):
+        raise UsageError("--map, --unit and --stage go with --file")
     from ..flows.model import build
 
-    return build(c.project.specs, _source(c, ckan_url, token_file, cache), parse_date(as_of))
+    return build(c.project.specs, _source(c, src.get("ckan_url"), src.get("ckan_token_file"), src.get("cache")),
+                 parse_date(src.get("as_of")), aliases=aliases,
+                 pins=_pairs(src.get("pins", ()), "--version", "DATASET=vN, e.g. --version fund-allocations=v1"))
 
 
 def _fmt(c: Context, fmt: str) -> str:
@@ -86,8 +126,20 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
         w.writerow({k: "" if r.get(k) is None else _text(r.get(k)) for k in columns})
 
 
-def _versions_line(releases: list[Release]) -> str:
-    return "数据版本 versions: " + "，".join(f"{r.dataset} {r.version}（{r.created[:10]}）" for r in releases)
+def _versions_line(releases: list[Release], files: list[Any] | None = None) -> str:
+    parts = [f"{r.dataset} {r.version}（{r.created[:10]}）" for r in releases]
+    if files:
+        return "来源文件 sources: " + "，".join(f"{f.name}（sha256 {f.sha256}，{f.rows} 行）" for f in files)
+    return "数据版本 versions: " + "，".join(parts)
+
+
+def _problems(model: Any) -> None:
+    """What could not be read in a --file (cells that are not numbers, rows without an amount …), on stderr."""
+    for f in model.files:
+        for p in f.problems[:10]:
+            err_console.print(f"[yellow]! {escape(f.name)} 第 {p['row']} 行[/] {escape(p['message'])}")
+        if len(f.problems) > 10:
+            err_console.print(f"[yellow]! {escape(f.name)}：另有 {len(f.problems) - 10} 处（见 --format json 的 sources）[/]")
 
 
 def _yuan(v: Decimal | None) -> str:
@@ -99,11 +151,16 @@ def _pct(v: float | None) -> str:
 
 
 def _label(r: dict[str, Any]) -> str:
-    if r["stage"] in ("支出", "结余"):
-        return "实际支出" if r["stage"] == "支出" else "结余"
-    if r.get("project_id"):
-        return f"{r.get('project_name') or r['to_node']}（{r['project_id']}，{r['to_node']}）"
-    return r["to_node"]
+    if r["stage"] in ("支出", "结余") and r["to_node"] in ("实际支出", "结余"):
+        label = r["to_node"]
+    elif r["stage"] == "合同":
+        label = f"{r['to_node']}（合同" + (f"，{r['to_code']}" if r.get("to_code") else "") + "）"
+    elif r.get("project_id"):
+        name = r.get("project_name") or r["to_node"]
+        label = f"{name}（{r['project_id']}" + (f"，{r['to_node']}）" if name != r["to_node"] else "）")
+    else:
+        label = r["to_node"]
+    return label + (f"（来自 {r['from_node']}，其后流向见另一笔来源）" if r.get("merged") else "")
 
 
 @click.group("flows")
@@ -113,29 +170,34 @@ def flows() -> None:
 
 @flows.command("trace")
 @with_options(fund_options)
-@click.option("--from", "start", metavar="NODE", help="Start at an allocation id, organization, region code or project id.")
+@click.option("--from", "start", metavar="NODE",
+              help="Start at an allocation id, organization (as recipient or as sender), region code or project id.")
 @click.option("--depth", type=click.IntRange(min=0), help="Levels to show below the start (default: all).")
 @with_options(source_options)
+@with_options(file_options)
 @pass_ctx
 @handle_errors
-def trace_cmd(c: Context, fund: str, year: int, start: str | None, depth: int | None, as_of: str | None,
-              ckan_url: str | None, ckan_token_file: Path | None, cache: Path | None, fmt: str) -> None:
+def trace_cmd(c: Context, fund: str | None, year: int | None, start: str | None, depth: int | None, fmt: str,
+              **src: Any) -> None:
     """The tree of where the money went, with amounts and shares at each level."""
     from ..flows.queries import trace
 
-    model = _model(c, as_of, ckan_url, ckan_token_file, cache)
+    model = _model(c, src)
     result = trace(model, fund, year, start, depth)
-    releases = list(model.releases.values())
     fmt = _fmt(c, fmt)
+    _problems(model)
     if fmt == "csv":  # written by DuckDB from Arrow: a whole tree of millions of flows takes seconds
         result.write_csv(sys.stdout.buffer)
         return
     rows = result.rows()
     if fmt == "json":
-        _dump({"fund": fund, "year": year, "from": start, "depth": depth, "versions": model.versions, "rows": rows})
+        _dump({"fund": fund, "year": year, "from": start, "depth": depth, "versions": model.versions,
+               "sources": model.sources, "rows": rows})
     else:
-        t = Table("流向 to", "阶段", "金额（元）", "占上级", "地区", "文号", "日期", title=f"{fund} {year} 年资金流向",
-                  caption=_versions_line(releases) + "；金额已统一为元（来源单位见 --format csv 的 source_unit）")
+        title = f"{fund or '全部'}{f' {year} 年' if year else ''}资金流向"
+        t = Table("流向 to", "阶段", "金额（元）", "占上级", "地区", "文号", "日期", title=escape(title),
+                  caption=_versions_line(list(model.releases.values()), model.files)
+                  + "；金额已统一为元（来源单位见 --format csv 的 source_unit）")
         for col in t.columns[1:4]:
             col.no_wrap = True
             col.justify = "right" if col.header != "阶段" else "left"
@@ -147,76 +209,96 @@ def trace_cmd(c: Context, fund: str, year: int, start: str | None, depth: int | 
 
 
 @flows.command("reconcile")
-@click.option("--fund", help="Only this fund (default: every fund).")
-@click.option("--year", type=int, help="Only this year.")
+@with_options(fund_options)
 @click.option("--tolerance", type=Decimal, default=Decimal("0.01"), show_default=True,
-              help="Differences up to this many 元 are not reported (pro-rata shares are rounded to the fen).")
+              help="Differences up to this much, in the unit the source wrote its amounts in (0.01 of a source in "
+                   "万元 = 100 元), are not reported.")
 @with_options(source_options)
+@with_options(file_options)
 @pass_ctx
 @handle_errors
-def reconcile_cmd(c: Context, fund: str | None, year: int | None, tolerance: Decimal, as_of: str | None,
-                  ckan_url: str | None, ckan_token_file: Path | None, cache: Path | None, fmt: str) -> None:
-    """Nodes whose children do not add up, spending without allocation, allocations without use, negative balances."""
+def reconcile_cmd(c: Context, fund: str | None, year: int | None, tolerance: Decimal, fmt: str, **src: Any) -> None:
+    """Nodes whose outflows do not add up, spending above receipts, inflows with no recorded use, records that
+    disagree, negative balances, contracts above a project's money."""
     from ..flows.reconcile import reconcile
 
-    model = _model(c, as_of, ckan_url, ckan_token_file, cache)
+    model = _model(c, src)
     result = reconcile(model, fund, year, tolerance)
     fmt = _fmt(c, fmt)
+    _problems(model)
     findings = [f.to_dict() for f in result.findings]
     if fmt == "json":
-        _dump({"clean": result.clean, "tolerance": tolerance, "versions": model.versions, "checked": result.checked,
-               "findings": findings})
+        _dump({"clean": result.clean, "tolerance": tolerance, "tolerance_unit": "source", "versions": model.versions,
+               "sources": model.sources, "checked": result.checked, "findings": findings})
         return
     if fmt == "csv":
-        _csv(findings, ["kind", "title", "fund", "year", "node", "name", "amount", "counterpart", "difference",
-                        "detail", "dataset", "version"])
+        _csv([{**f, "rows": " ".join(f"{r['file']}:{r['line']}" for r in f["rows"])} for f in findings],
+             ["kind", "title", "fund", "year", "node", "name", "amount", "counterpart", "difference",
+              "detail", "dataset", "version", "rows"])
         return
     for ch in result.checked:
+        scope = escape(f"{ch['fund'] or '（未注明资金）'} {ch['year'] or ''}".strip())
         if ch["clean"]:
-            console.print(f"[green]✓ {escape(ch['fund'])} {ch['year']}：没有发现问题[/]（{ch['allocations']} 笔分配，"
-                          f"{ch['projects']} 个项目，逐级金额都对得上）")
+            console.print(f"[green]✓ {scope}：没有发现问题[/]（{_counted(ch)}，逐级金额都对得上）")
         else:
-            console.print(f"[red]✗ {escape(ch['fund'])} {ch['year']}：{ch['findings']} 处问题[/]（{ch['allocations']} 笔分配，"
-                          f"{ch['projects']} 个项目）")
+            console.print(f"[red]✗ {scope}：{ch['findings']} 处问题[/]（{_counted(ch)}）")
     for f in findings:
-        console.print(f"[bold red]✗ {f['title']}[/] {escape(f['fund'])} {f['year'] or ''} [bold]{escape(f['node'])}[/] "
-                      f"{escape(f['name'])}（{f['dataset']} {f['version']}）")
+        console.print(f"[bold red]✗ {f['title']}[/] {escape(f['fund'] or '')} {f['year'] or ''} [bold]{escape(f['node'])}[/] "
+                      f"{escape(f['name']) if f['name'] != f['node'] else ''}（{escape(f['dataset'])} {f['version']}）")
         console.print(f"  {escape(f['detail'])}")
-    console.print(_versions_line(list(model.releases.values())))
+        if f["rows"]:
+            lines = "，".join(f"{r['file']}:{r['line']}" for r in f["rows"][:8])
+            console.print(f"  [dim]来源行 rows: {escape(lines)}{' …' if len(f['rows']) > 8 else ''}[/]")
+    console.print(_versions_line(list(model.releases.values()), model.files))
+
+
+def _counted(ch: dict[str, Any]) -> str:
+    """What was checked: the allocations of a tree by id; the rows of an edge list (spending is rows there too)."""
+    parts = [f"{ch['allocations']} 笔分配", *([f"{ch['edge_rows']} 行逐笔流向"] if ch["edge_rows"] else []),
+             *([f"{ch['projects']} 个项目"] if ch["projects"] else [])]
+    return "，".join(parts)
 
 
 @flows.command("top")
-@click.option("--by", type=click.Choice(["recipient", "region", "project"]), default="recipient", show_default=True,
-              help="Group the final destinations by receiving organization, region code or project.")
-@click.option("--fund", help="Only this fund (default: every fund).")
-@click.option("--year", type=int, help="Only this year.")
+@click.option("--by", type=click.Choice(["recipient", "region", "project", "supplier"]), default="recipient",
+              show_default=True, help="Group the final destinations by receiving organization, region code or "
+                                      "project; or rank the suppliers by their contracts (合同).")
+@with_options(fund_options)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many to list.")
 @with_options(source_options)
+@with_options(file_options)
 @pass_ctx
 @handle_errors
-def top_cmd(c: Context, by: str, fund: str | None, year: int | None, limit: int, as_of: str | None,
-            ckan_url: str | None, ckan_token_file: Path | None, cache: Path | None, fmt: str) -> None:
+def top_cmd(c: Context, by: str, fund: str | None, year: int | None, limit: int, fmt: str, **src: Any) -> None:
     """The largest final destinations of the money (each yuan counted once, where it last arrived)."""
     from ..flows.queries import top
 
-    model = _model(c, as_of, ckan_url, ckan_token_file, cache)
+    model = _model(c, src)
     rows = top(model, by, fund, year, limit)  # type: ignore[arg-type]
-    versions = ";".join(f"{r.dataset}@{r.version}" for r in model.releases.values())
+    versions = ";".join([f"{r.dataset}@{r.version}" for r in model.releases.values()]
+                        + [f"{f.name}@sha256:{f.sha256}" for f in model.files])
     fmt = _fmt(c, fmt)
+    _problems(model)
+    supplier = by == "supplier"
     if fmt == "json":
-        _dump({"by": by, "fund": fund, "year": year, "versions": model.versions, "rows": rows})
+        _dump({"by": by, "fund": fund, "year": year, "versions": model.versions, "sources": model.sources, "rows": rows})
     elif fmt == "csv":
         _csv([{**r, "versions": versions} for r in rows],
+             ["rank", "key", "name", "amount", "share", "contracts", "projects", "funds", "versions"] if supplier else
              ["rank", "key", "name", "amount", "share", "allocations", "spent", "balance", "funds", "versions"])
     else:
-        head = {"recipient": "接收单位", "region": "地区", "project": "项目"}[by]
-        t = Table("#", head, "金额（元）", "占比", "笔数", "实际支出（元）", "结余（元）", "资金",
-                  title=f"资金最终去向前 {limit} 名（{escape(fund or '全部资金')}{f' {year} 年' if year else ''}）",
-                  caption=_versions_line(list(model.releases.values())))
+        head = {"recipient": "接收单位", "region": "地区", "project": "项目", "supplier": "供应商（统一社会信用代码）"}[by]
+        extra = ("合同数", "项目数") if supplier else ("笔数", "实际支出（元）", "结余（元）")
+        t = Table("#", head, "金额（元）", "占比", *extra, "资金",
+                  title=f"{'合同金额' if supplier else '资金最终去向'}前 {limit} 名（{escape(fund or '全部资金')}"
+                        f"{f' {year} 年' if year else ''}）",
+                  caption=_versions_line(list(model.releases.values()), model.files))
         for r in rows:
-            name = r["name"] if by == "recipient" else f"{r['name']}（{r['key']}）"
-            t.add_row(str(r["rank"]), escape(name), _yuan(r["amount"]), _pct(r["share"]), str(r["allocations"]),
-                      _yuan(r["spent"]), _yuan(r["balance"]), escape(r["funds"] or ""))
+            name = r["name"] if by == "recipient" or r["key"] == r["name"] else f"{r['name']}（{r['key']}）"
+            cells = [str(r["contracts"]), str(r["projects"])] if supplier else \
+                [str(r["allocations"]), _yuan(r["spent"]), _yuan(r["balance"])]
+            t.add_row(str(r["rank"]), escape(name), _yuan(r["amount"]), _pct(r["share"]), *cells,
+                      escape(r["funds"] or ""))
         console.print(t)
 
 
@@ -226,29 +308,30 @@ def top_cmd(c: Context, by: str, fund: str | None, year: int | None, limit: int,
 @click.option("--depth", type=click.IntRange(min=1), help="Levels to draw in the diagram (default: all).")
 @click.option("--publish", "publish_page", is_flag=True,
               help="Also upload the page to the CKAN of --ckan-url, as a resource of the allocation dataset.")
-@with_options(source_options[:4])
+@with_options(source_options[:5])
+@with_options(file_options)
 @pass_ctx
 @handle_errors
-def page_cmd(c: Context, fund: str, year: int, output: Path, depth: int | None, publish_page: bool, as_of: str | None,
-             ckan_url: str | None, ckan_token_file: Path | None, cache: Path | None) -> None:
+def page_cmd(c: Context, fund: str | None, year: int | None, output: Path, depth: int | None, publish_page: bool,
+             **src: Any) -> None:
     """A self-contained HTML page (works offline) with a Sankey diagram, the findings and the sources."""
-    from ..errors import UsageError
     from ..flows.page import write_page
 
-    if publish_page and not ckan_url:
-        raise UsageError("--publish needs --ckan-url (the page is built from that catalog's releases and stored there)")
-    source = _source(c, ckan_url, ckan_token_file, cache)
-    from ..flows.model import build
-
-    model = build(c.project.specs, source, parse_date(as_of))
+    if publish_page and (not src.get("ckan_url") or src.get("files")):
+        raise UsageError("--publish needs --ckan-url (the page is built from that catalog's releases and stored "
+                         "there); a page from --file is not published")
+    model = _model(c, src)
+    _problems(model)
     page = write_page(model, fund, year, output, depth)
     if c.as_json and not publish_page:
         _dump({"path": str(output), **page.summary()})
     elif not c.as_json:
-        console.print(f"[green]✓[/] {output}: {page.nodes} 个节点，{page.findings} 处问题；{_versions_line(page.releases)}")
+        console.print(f"[green]✓[/] {output}: {page.nodes} 个节点，{page.findings} 处问题；"
+                      f"{_versions_line(page.releases, model.files)}")
     if publish_page:
         from ..ckan.remote import CkanReleases
 
+        source = _source(c, src.get("ckan_url"), src.get("ckan_token_file"), src.get("cache"))
         assert isinstance(source, CkanReleases)
         resource = c.project.publish_page(page, output, source.client)
         if c.as_json:
@@ -262,13 +345,14 @@ def page_cmd(c: Context, fund: str, year: int, output: Path, depth: int | None, 
 @with_options(source_options)
 @pass_ctx
 @handle_errors
-def sql(c: Context, query: str, as_of: str | None, ckan_url: str | None, ckan_token_file: Path | None,
-        cache: Path | None, fmt: str) -> None:
-    """Read-only SQL (DuckDB) over the released tables: one view per dataset, plus flows and project_records."""
+def sql(c: Context, query: str, fmt: str, as_of: str | None, pins: tuple[str, ...], ckan_url: str | None,
+        ckan_token_file: Path | None, cache: Path | None) -> None:
+    """Read-only SQL (DuckDB) over the released tables: one view per dataset, plus flows, nodes and project_records."""
     from ..flows.sql import run_sql
 
     result = run_sql(c.project.specs, _source(c, ckan_url, ckan_token_file, cache), query, parse_date(as_of),
-                     c.settings.sql_memory_limit)
+                     c.settings.sql_memory_limit,
+                     pins=_pairs(pins, "--version", "DATASET=vN, e.g. --version fund-allocations=v1"))
     fmt = _fmt(c, fmt)
     if fmt == "json":
         _dump({"versions": [r.to_dict() for r in result.releases], "columns": result.columns, "rows": result.records()})

@@ -1,15 +1,22 @@
 """``gongkai sql``: read-only SQL (DuckDB) over the released tables.
 
 Each dataset is a view named by its id, quoted (``"fund-allocations"``) or with underscores
-(``fund_allocations``), over the chosen version's ``data.parquet``; ``flows`` and ``project_records`` are the
-fund-flow tables of :mod:`gongkai.flows.model`. Only one SELECT (WITH … SELECT, VALUES) statement is accepted, and it
-runs with file access switched off except for the release files, and the configuration locked: it can neither
-write nor read anything else.
+(``fund_allocations``), over the chosen version's ``data.parquet`` (the latest, the one current at ``--as-of``,
+or the one pinned with ``--version DATASET=vN``); ``flows``, ``nodes``, ``project_records``, ``allocations`` and
+``edges`` are the fund-flow tables of :mod:`gongkai.flows.model`. A query names the views it reads, and only those
+releases are fetched; a query of the catalog (``SHOW TABLES``, ``information_schema``, ``duckdb_tables()`` …)
+sees every released dataset and the flow tables. Only one SELECT (WITH … SELECT, VALUES, SHOW, DESCRIBE)
+statement is accepted, and it runs with file access switched off except for the release files, and the
+configuration locked: it can neither write nor read anything else.
+
+The steps are apart so limits can wrap the one that runs the query: :func:`plan` (what to fetch),
+:func:`open_views` (a connection with the views), :func:`lock` (file access and settings), :func:`execute`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +27,11 @@ from ..errors import SqlError, UsageError
 from ..quoting import lit, q
 from ..release.reading import Release, ReleaseSource, resolve
 from ..spec.loading import Specs
-from .model import build_tables, needed_datasets
+from .model import build_tables, flow_releases
 
-FLOW_TABLES = ("flows", "project_records", "allocations")
+FLOW_TABLES = ("flows", "nodes", "project_records", "allocations", "edges")
+CATALOG = re.compile(r"\b(information_schema|duckdb_(tables|views|columns|constraints)|pg_catalog|sqlite_master"
+                     r"|pg_tables|pg_views)\b|^\s*(SHOW|DESCRIBE|SUMMARIZE)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -33,6 +42,14 @@ class SqlResult:
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+
+@dataclass
+class Plan:
+    datasets: list[str]   # the datasets whose releases the query reads
+    flows: bool           # whether it reads the flow tables
+    unknown: list[str]    # names it reads that are no dataset
+    catalog: bool = False # a query of the catalog: every dataset released (at --as-of)
 
 
 def _locked() -> duckdb.DuckDBPyConnection:
@@ -65,40 +82,72 @@ def tables_in(query: str) -> set[str]:
         raise UsageError(f"the SQL does not parse: {str(e).splitlines()[0]}") from None
 
 
-def run_sql(specs: Specs, source: ReleaseSource, query: str, as_of: dt.date | None = None,
-            memory_limit: str = "2GB") -> SqlResult:
-    """Run one read-only SELECT over the views of the datasets it names (latest version, or current at ``as_of``)."""
+def plan(specs: Specs, source: ReleaseSource, query: str) -> Plan:
+    """Which releases the query needs: the views it names, or every released dataset for a catalog query."""
     check_read_only(query)
     names = tables_in(query)
     by_view = {v: s.id for s in specs for v in (s.id, s.id.replace("-", "_"))}
+    if CATALOG.search(query):
+        released = [s.id for s in specs if source.versions(s.id)]
+        return Plan(released, any(s.flows and s.id in released for s in specs), [], catalog=True)
     wanted = [by_view[n] for n in sorted(names) if n in by_view]
     want_flows = bool(names & set(FLOW_TABLES))
-    if want_flows:
-        wanted += [d for d in needed_datasets(specs) if d not in wanted]
     unknown = sorted(n for n in names if n not in by_view and n not in FLOW_TABLES)
-    releases = resolve(source, sorted(set(wanted)), as_of) if wanted else {}
+    return Plan(sorted(set(wanted)), want_flows, unknown)
+
+
+def open_views(specs: Specs, releases: dict[str, Release], flows: bool) -> duckdb.DuckDBPyConnection:
+    """A connection with one view per release (both spellings of its name) and, if asked, the flow tables."""
     con = duckdb.connect()
     for ds, rel in releases.items():
-        path = lit(rel.files["data.parquet"])
-        con.execute(f"CREATE VIEW {q(ds)} AS SELECT * FROM read_parquet({path})")
+        con.execute(f"CREATE VIEW {q(ds)} AS SELECT * FROM read_parquet({lit(rel.files['data.parquet'])})")
         if "-" in ds:
             con.execute(f"CREATE VIEW {q(ds.replace('-', '_'))} AS SELECT * FROM {q(ds)}")
-    if want_flows:
+    if flows:
         build_tables(con, specs, releases)
+    return con
+
+
+def lock(con: duckdb.DuckDBPyConnection, releases: dict[str, Release], memory_limit: str) -> None:
+    """Memory cap and spill directory; no file but the release files; the settings locked."""
     paths = ", ".join(lit(r.files["data.parquet"]) for r in releases.values())
     con.execute(f"SET memory_limit = {lit(memory_limit)}")
     con.execute(f"SET temp_directory = {lit(tempfile.gettempdir() + '/gongkai-sql')}")
     con.execute(f"SET allowed_paths = [{paths}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+
+
+def execute(con: duckdb.DuckDBPyConnection, query: str, specs: Specs, unknown: list[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run the query; errors in the words of the user (a missing view names the views there are)."""
     try:
         cur = con.execute(query)
-        columns = [d[0] for d in cur.description]
-        rows = cur.fetchall()
+        return [d[0] for d in cur.description], cur.fetchall()
     except duckdb.CatalogException as e:
         views = ", ".join(sorted({s.id.replace("-", "_") for s in specs} | set(FLOW_TABLES)))
         raise UsageError(f"{str(e).splitlines()[0]}" + (f" (not a dataset: {', '.join(unknown)})" if unknown else ""),
                          f"views: {views}") from None
     except duckdb.Error as e:
         raise SqlError(str(e).splitlines()[0]) from None
+
+
+def run_sql(specs: Specs, source: ReleaseSource, query: str, as_of: dt.date | None = None,
+            memory_limit: str = "2GB", pins: dict[str, str] | None = None) -> SqlResult:
+    """Run one read-only SELECT over the views of the datasets it names (latest version, current at ``as_of``,
+    or pinned in ``pins``: dataset → version)."""
+    p = plan(specs, source, query)
+    for ds in pins or {}:
+        specs.get(ds)  # an unknown dataset is named, with a suggestion
+    releases: dict[str, Release] = {}
+    for d in p.datasets:
+        try:
+            releases |= resolve(source, [d], as_of, pins=pins)
+        except UsageError:
+            if not p.catalog or d in (pins or {}):
+                raise  # a catalog query leaves out what was not released by --as-of
+    if p.flows:
+        releases |= flow_releases(specs, source, as_of, pins)
+    con = open_views(specs, releases, p.flows)
+    lock(con, releases, memory_limit)
+    columns, rows = execute(con, query, specs, p.unknown)
     return SqlResult(columns, rows, list(releases.values()))

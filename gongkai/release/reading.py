@@ -75,12 +75,18 @@ def parse_date(text: str | None) -> dt.date | None:
         raise UsageError(f"--as-of {text!r} is not a date", "Write it as YYYY-MM-DD, e.g. --as-of 2025-06-30.") from None
 
 
-def pick_version(source: ReleaseSource, dataset: str, as_of: dt.date | None) -> str:
-    """The latest version, or the latest one created on or before ``as_of`` (UTC dates, whole day included)."""
+def pick_version(source: ReleaseSource, dataset: str, as_of: dt.date | None, pin: str | None = None) -> str:
+    """The version ``pin`` (checked to exist), else the latest, or the latest one created on or before ``as_of``
+    (UTC dates, whole day included)."""
     versions = source.versions(dataset)
     if not versions:
         raise UsageError(f"{dataset} has no release in {source.where}",
                          f"Release it first (gongkai release {dataset}), or check --store / --ckan-url.")
+    if pin is not None:
+        if pin not in {v for v, _ in versions}:
+            raise UsageError(f"{dataset} has no version {pin!r} in {source.where}",
+                             "versions: " + ", ".join(f"{v} ({created[:10]})" for v, created in versions))
+        return pin
     if as_of is None:
         return versions[-1][0]
     current = [v for v, created in versions if created[:10] <= as_of.isoformat()]
@@ -92,8 +98,11 @@ def pick_version(source: ReleaseSource, dataset: str, as_of: dt.date | None) -> 
 
 
 def resolve(source: ReleaseSource, datasets: list[str], as_of: dt.date | None,
-            names: tuple[str, ...] = ("data.parquet", "validation.json")) -> dict[str, Release]:
-    return {d: source.fetch(d, pick_version(source, d, as_of), list(names)) for d in datasets}
+            names: tuple[str, ...] = ("data.parquet", "validation.json"),
+            pins: dict[str, str] | None = None) -> dict[str, Release]:
+    """The release of each dataset: the version pinned in ``pins``, else the one current at ``as_of``."""
+    pins = pins or {}
+    return {d: source.fetch(d, pick_version(source, d, as_of, pins.get(d)), list(names)) for d in datasets}
 
 
 def check_file(path: Path, manifest: dict[str, Any], name: str, where: str) -> None:

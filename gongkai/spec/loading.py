@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError, UsageError
 from .dataset import DatasetSpec
+from .links import ALLOCATING, STAGES
 from .schema import check_schema
 from .suite import load_suite
 
@@ -126,16 +127,19 @@ def check_spec_links(spec: DatasetSpec) -> None:
     if spec.flows is None:
         return
     fm = spec.flows
-    for role, name in fm.model_dump(exclude={"uses"}).items():
-        if name is not None and name not in fields:
-            raise ConfigError(f"{path}: key 'flows.{role.rstrip('_')}' names {name!r}, which is not a field of the schema",
+    for role, name in fm.roles().items():
+        if name not in fields:
+            raise ConfigError(f"{path}: key 'flows.{role}' names {name!r}, which is not a field of the schema",
                               f"Fields: {', '.join(fields)}")
     if fields[fm.amount].get("type") not in ("number", "integer"):
         raise ConfigError(f"{path}: key 'flows.amount' must name a number field, not {fm.amount!r}")
     stage_enum = set(fields[fm.stage].get("constraints", {}).get("enum", [])) if fm.stage else set()
-    if (fm.stage and not stage_enum) or not stage_enum <= {"下达", "拨付"}:
+    if not fm.edge_list and ((fm.stage and not stage_enum) or not stage_enum <= set(ALLOCATING)):
         raise ConfigError(f"{path}: key 'flows.stage' must name a field whose enum is 下达 and/or 拨付",
                           'e.g. "constraints": {"enum": ["下达", "拨付"]}; 支出 and 结余 come from the linked projects')
+    if fm.edge_list and ((fm.stage and not stage_enum) or not stage_enum <= set(STAGES)):
+        raise ConfigError(f"{path}: key 'flows.stage' must name a field whose enum is within {'、'.join(STAGES)}",
+                          'e.g. "constraints": {"enum": ["下达", "拨付", "支出", "结余"]}')
     linked = {link.dataset for link in spec.links}
     for dataset in fm.uses:
         if dataset not in linked:
