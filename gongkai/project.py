@@ -76,7 +76,7 @@ class Project:
                  settings: Settings | None = None) -> None:
         self.settings = (settings or Settings()).with_(store=store, database_url=database_url)
         self.root = Path(root)
-        self.specs = Specs(self.root)
+        self.specs = Specs(self.root, self.settings.cache_dir() / "schemas-accepted")
         self.store = Store(default_store(self.root, self.settings.store))
         self.database_url = self.settings.database_url
 
@@ -109,14 +109,32 @@ class Project:
 
         ``formed`` is when the information was formed or changed, for datasets without a ``formed_field``
         (a scheduled pipeline takes it from the source's modification date); it sets the disclosure due date."""
+        from .release import fingerprint
+
+        spec = self.spec(dataset)
+        with self.store.lock(spec.id):
+            inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed)
+            same = fingerprint.recorded_version(self.store, spec.id, inputs)
+            if same is not None:  # nothing the gate reads has changed since that release
+                from .report import Report
+
+                report = Report(spec.id, rows=int(self.store.manifest(spec.id, same)["row_count"]),
+                                notes=[f"inputs unchanged since {same}: gate not run"])
+                return Outcome(spec.id, "unchanged", report, same, self.store.release_dir(spec.id, same))
+            outcome = self._release(spec, sources, progress, formed)
+            if outcome.version is not None:
+                fingerprint.record(self.store, spec.id, inputs, outcome.version)
+            return outcome
+
+    def _release(self, spec: DatasetSpec, sources: list[Path] | None, progress: Progress | None,
+                 formed: dt.date | None) -> Outcome:
         from .gate import run_gate
         from .gate.protect import materialise
         from .ingest import Workspace
         from .ingest.workspace import FINAL
         from .release.build import build
 
-        spec = self.spec(dataset)
-        with self.store.lock(spec.id), Workspace(self.settings.memory_limit) as ws:
+        with Workspace(self.settings.memory_limit) as ws:
             result = run_gate(spec, ws, sources, previous_rows=self._previous_rows(spec.id),
                               database_url=self.database_url, progress=progress)
             report, protection = result.report, result.protection

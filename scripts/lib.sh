@@ -13,12 +13,17 @@ apt_install() {  # apt_install PKG... : install the Debian packages that are mis
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-ensure_venv() {  # a virtualenv in .venv with gongkai installed (extras as $1, e.g. "[test]")
+ensure_venv() {  # a virtualenv in .venv with gongkai installed (extras as $1, e.g. "[test]"); kept while unchanged
   command -v python3 >/dev/null 2>&1 || apt_install python3
   if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then apt_install python3-venv; fi
+  local stamp=.venv/.gongkai-installed want
+  want="${1:-} $(cat pyproject.toml | sha256sum | cut -c1-16)"
+  if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   [ -x .venv/bin/python ] || python3 -m venv .venv
+  echo "installing gongkai${1:-} into .venv (a minute the first time)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -e ".${1:-}"
+  echo "$want" > "$stamp"
 }
 
 start_postgres() {  # PostgreSQL on 127.0.0.1:5432, reachable as postgres without a password

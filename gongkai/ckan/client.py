@@ -14,7 +14,7 @@ from ..errors import CkanError, CkanNotFound, CkanUnavailable, NotAuthorized, Us
 from ..settings import CkanSettings, Secret
 
 READS = {"status_show", "package_show", "organization_show", "organization_list_for_user", "group_list",
-         "datastore_info", "resource_show", "package_search", "datastore_search"}
+         "datastore_info", "resource_show", "package_search", "datastore_search", "resource_view_list"}
 
 
 class Client:

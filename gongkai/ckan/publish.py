@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import CkanError, NotAuthorized, UsageError
 from ..files import sha256_file
+from ..gate.pii import scrub, scrub_tree
 from ..release.store import Store
 from ..spec.dataset import DatasetSpec
 from .client import Client
 from .resources import put_resource
 
 FILES = ["data.csv", "data.json", "data.parquet", "datapackage.json", "validation.json", "validation.html",
-         "changelog.json", "manifest.json"]
-FORMATS = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "html": "HTML"}
+         "changelog.json", "manifest.json"]  # the order on the dataset page; a release's other files come after
+FORMATS = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "html": "HTML", "xlsx": "XLSX"}
 LICENSES = {"CC-BY-4.0": "cc-by", "CC0-1.0": "cc-zero", "CC-BY-SA-4.0": "cc-by-sa", "ODC-BY-1.0": "odc-by"}
-DATASTORE_TYPES = {"string": "text", "integer": "int8", "number": "float8", "boolean": "bool", "date": "date",
+# numeric, not float8: money stays exactly as published (3749500, 12.30)
+DATASTORE_TYPES = {"string": "text", "integer": "int8", "number": "numeric", "boolean": "bool", "date": "date",
                    "datetime": "timestamp", "year": "int4", "any": "text"}
 META_KEYS = ["title", "title_en", "notes", "notes_en", "owner_org", "private", "domain", "publisher", "disclosure",
              "legal_basis", "update_frequency", "current_version", "sha256", "row_count", "validation_status",
@@ -84,10 +87,8 @@ class Publisher:
             raise CkanError(f"{spec.id}: the catalog holds the same version file twice",
                             "Delete the duplicate resource in CKAN (keep the one whose sha256 matches), then publish again.")
         for v in versions:
-            for name in FILES:
+            for name in release_files(self.store.release_dir(spec.id, v)):
                 path = self.store.release_dir(spec.id, v) / name
-                if not path.is_file():
-                    continue
                 r = have.get((v, name))
                 digest = sha256_file(path)
                 if r is None:
@@ -137,19 +138,19 @@ class Publisher:
         d = self.store.release_dir(spec.id, version)
         m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
         v = m["validation"]
-        return {
+        return scrub_tree({  # what the catalog shows is published: no personal number in full
             "name": spec.id, "title": spec.title.zh, "title_en": spec.title.en, "notes": spec.description.zh,
             "notes_en": spec.description.en, "owner_org": org, "private": spec.disclosure == "依申请公开",
             "domain": spec.domain, "publisher": spec.publisher.name, "disclosure": spec.disclosure,
             "legal_basis": "；".join(spec.legal_basis), "update_frequency": spec.update_frequency,
             "current_version": version, "sha256": sha256_file(d / "manifest.json"),
             "row_count": str(m["row_count"]),
-            "validation_status": f"valid ({v['warnings']} warnings)" if v["warnings"] else "valid",
+            "validation_status": f"通过校验（{v['warnings']} 个警告）" if v["warnings"] else "通过校验",
             "date_formed": m.get("information_formed") or "", "date_published": m["created"][:10],
             "disclosure_deadline": m.get("disclosure_deadline") or "",
             "license_id": LICENSES.get(spec.license, spec.license),
             "tags": [{"name": t} for t in spec.tags], "groups": [{"name": spec.domain}],
-        }
+        })
 
     # -- apply -----------------------------------------------------------------------------------------
 
@@ -166,9 +167,11 @@ class Publisher:
     def _upload(self, spec: DatasetSpec, step: Step) -> None:
         v, name = step.data["version"], step.data["name"]
         pkg = self.client.call("package_show", {"id": spec.id})  # a 500 may have saved it: look first
+        m = self.store.manifest(spec.id, v)
         put_resource(self.client, pkg, f"{v} {name}", step.data["path"],
                      {"version": v, "format": FORMATS.get(name.rsplit(".", 1)[1], "JSON"),
-                      "description": f"{spec.title.zh} {v}：{name}"}, immutable=True)
+                      "description": scrub(f"{spec.title.zh} {v}：{name}"),
+                      "release_rows": str(m["row_count"]), "release_date": m["created"][:10]}, immutable=True)
 
     def _load_datastore(self, spec: DatasetSpec, step: Step) -> None:
         v = step.data["version"]
@@ -185,12 +188,31 @@ class Publisher:
                                  **({"unit": f["unit"]} if f.get("unit") else {})}} for f in fields["fields"]]})
         self.client.call("gongkai_datastore_load", {"resource_id": res["id"]})
         self.client.call("resource_patch", {"id": res["id"], "datastore_sha256": sha256_file(path)})
+        self._table_view(res["id"])
+
+    def _table_view(self, resource_id: str) -> None:
+        """CKAN's own table preview (datatables_view) of the loaded data, once; skipped where the plugin is off."""
+        views = self.client.call("resource_view_list", {"id": resource_id})
+        if any(view.get("view_type") == "datatables_view" for view in views):
+            return
+        try:
+            self.client.call("resource_view_create", {"resource_id": resource_id, "view_type": "datatables_view",
+                                                      "title": "数据预览"})
+        except CkanError as e:  # a catalog without the datatables_view plugin: the data is there, only no preview
+            if "view_type" not in str(e):
+                raise
 
     def _update_metadata(self, spec: DatasetSpec, step: Step) -> None:
         self.client.call("package_patch", {"id": spec.id, **step.data})
 
     def _drop_old_table(self, spec: DatasetSpec, step: Step) -> None:
         self.client.call("datastore_delete", {"resource_id": step.data["resource_id"], "force": True})
+
+
+def release_files(d: Path) -> list[str]:
+    """Every file of a release directory — exactly what its manifest lists, and the manifest — in page order."""
+    names = {*json.loads((d / "manifest.json").read_text(encoding="utf-8"))["files"], "manifest.json"}
+    return [n for n in FILES if n in names] + sorted(names - set(FILES))
 
 
 def _norm(v: Any) -> str:

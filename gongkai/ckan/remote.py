@@ -168,3 +168,33 @@ class CkanReleases:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return path
+
+
+def download_release(releases: CkanReleases, dataset: str, version: str | None, out: Path) -> Path:
+    """Copy a version's files (every one its manifest lists, and the manifest) from the catalog into
+    ``out/<dataset>/<version>/``, each checked against the manifest, the manifest against the hash chain."""
+    version = version or str(releases.package(dataset).get("current_version") or "")
+    if not VERSION_RE.match(version):
+        raise UsageError(f"{version!r} is not a version (v1, v2 …)", f"See the versions: gongkai history {dataset}.")
+    raw, manifest = releases._manifest(dataset, version)
+    release = releases.fetch(dataset, version, sorted(manifest.get("files") or {}))
+    target = out / dataset / version
+    target.mkdir(parents=True, exist_ok=True)
+    for name, path in release.files.items():
+        (target / name).write_bytes(path.read_bytes())
+    (target / "manifest.json").write_bytes(raw)
+    return target
+
+
+def find_published(releases: CkanReleases, dataset: str, path: Path) -> tuple[str, str] | None:
+    """Which published file of ``dataset`` this one is: ``(version, name)`` when a resource records its sha256 and
+    that version's manifest (checked along the chain) lists it with the same hash; else None."""
+    digest = sha256_file(path)
+    for r in releases.package(dataset).get("resources", []):
+        version, _, name = str(r.get("name", "")).partition(" ")
+        if r.get("sha256") == digest and VERSION_RE.match(version) and r.get("version") == version:
+            raw, manifest = releases._manifest(dataset, version)
+            listed = (manifest.get("files") or {}).get(name) or {}
+            if (hashlib.sha256(raw).hexdigest() if name == "manifest.json" else listed.get("sha256")) == digest:
+                return version, name
+    return None

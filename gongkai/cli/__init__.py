@@ -15,7 +15,7 @@ from .base import Context
 from .compliance import compliance
 from .datasets import COMMANDS
 from .flows import flows, sql
-from .publish import publish
+from .publish import download, publish
 from .schedule import schedule
 
 
@@ -31,8 +31,27 @@ def cli(ctx: click.Context, store: Path | None, database_url: str | None, as_jso
     ctx.obj = Context(Settings.from_env(store=store, database_url=database_url), as_json)
 
 
-for command in [*COMMANDS, publish, schedule, compliance, flows, sql]:
+for command in [*COMMANDS, publish, download, schedule, compliance, flows, sql]:
     cli.add_command(command)
+
+
+def _json_after(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_object(Context).as_json = True  # type: ignore[union-attr]
+
+
+def _add_json_option(group: click.Group) -> None:
+    """``--json`` is accepted after the command too (``gongkai list --json``), on every command."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _add_json_option(command)
+        elif not any(p.name == "as_json" for p in command.params):
+            command.params.append(click.Option(["--json", "as_json"], is_flag=True, expose_value=False,
+                                               is_eager=True, callback=_json_after,
+                                               help="Machine-readable JSON on stdout (as `gongkai --json …`)."))
+
+
+_add_json_option(cli)
 
 
 def main() -> None:

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from ..errors import GongkaiError
 from ..settings import Settings
@@ -23,6 +25,17 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 # tables keep their columns when piped to a file (rich would squeeze them into 80 columns)
 table_console = console if console.is_terminal else Console(highlight=False, soft_wrap=True, width=200)
+
+
+def keep_ids(table: Table, *headers: str) -> Table:
+    """Id columns are never cut or wrapped (an id is copied whole into the next command); the others wrap."""
+    for col in table.columns:
+        if col.header in headers:
+            col.no_wrap = True
+            col.min_width = max((cell_len(line) for cell in col.cells for line in str(cell).splitlines()), default=0)
+        else:
+            col.overflow = "fold"  # wrapped, never cut with "…"
+    return table
 
 
 def handle_errors(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,4 +90,8 @@ ckan_options = [
     click.option("--ckan-url", help="CKAN to publish to [env CKAN_URL]."),
     click.option("--ckan-token-file", type=click.Path(path_type=Path), help="File holding the API token "
                  "[env CKAN_API_TOKEN, or CKAN_API_TOKEN_FILE]; the token is never printed."),
+]
+ckan_read_options = [
+    click.option("--ckan-url", help="CKAN to read from [env CKAN_URL]."),
+    ckan_options[1],
 ]

@@ -13,15 +13,17 @@ from ..vocab import DOMAINS
 from .base import (
     Context,
     ckan_options,
+    ckan_read_options,
     console,
     err_console,
     handle_errors,
+    keep_ids,
     pass_ctx,
     report_options,
     source_option,
     with_options,
 )
-from .output import plan_printer, print_outcome, print_report, progress, write_reports
+from .output import plan_printer, print_outcome, print_publish_summary, print_report, progress, write_reports
 
 
 @click.command("list")
@@ -39,7 +41,7 @@ def list_cmd(c: Context) -> None:
     t = Table("dataset", "标题", "领域", "发布机构", "公开属性", "latest")
     for r in rows:
         t.add_row(r["id"], r["title"], DOMAINS[r["domain"]], r["publisher"], r["disclosure"], r["latest"] or "—")
-    console.print(t)
+    console.print(keep_ids(t, "dataset", "latest"))
 
 
 @click.command()
@@ -128,6 +130,8 @@ def run(c: Context, datasets: tuple[str, ...], also_publish: bool, ckan_url: str
         ready = [o.dataset for o in outcomes if o.ok]
         plans = project.publish(ready, client, on_plan=None if c.as_json else plan_printer(False))
         published = [p.to_dict() for p in plans]
+        if not c.as_json:
+            print_publish_summary(plans, client.url)
     if c.as_json:
         releases = [o.to_dict() for o in outcomes]
         click.echo(json.dumps({"releases": releases, "published": published} if also_publish else releases,
@@ -137,21 +141,36 @@ def run(c: Context, datasets: tuple[str, ...], also_publish: bool, ckan_url: str
 
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path, exists=True))
+@click.option("--dataset", help="Check one FILE against what CKAN published for this dataset (by its sha256).")
+@with_options(ckan_read_options)
 @pass_ctx
 @handle_errors
-def verify(c: Context, path: Path) -> None:
-    """Check the hashes and hash chain of a release (or all versions of a dataset) anyone downloaded."""
+def verify(c: Context, path: Path, dataset: str | None, ckan_url: str | None, ckan_token_file: Path | None) -> None:
+    """Check the hashes and hash chain of a release, all versions of a dataset, a ckanapi dump, or one file."""
+    from ..release.verify import Verification
     from ..release.verify import verify as verify_path
 
-    result = verify_path(path)
+    if dataset and path.is_file():
+        from ..ckan.remote import CkanReleases, find_published
+
+        releases = CkanReleases(None, None, c.settings.cache_dir(), client=c.project.ckan(ckan_url, ckan_token_file))
+        found = find_published(releases, dataset, path)
+        result = Verification([str(path)], [] if found else [
+            f"{path.name}: no file of {dataset} published at {releases.url} has this sha256 (changed, or not from there)"])
+        where = f"{dataset} {found[0]} {found[1]} ({releases.url})" if found else ""
+    else:
+        result, where = verify_path(path), ""
     if c.as_json:
         click.echo(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems},
                               ensure_ascii=False, indent=1))
     else:
         for p in result.problems:
             console.print(f"[red]✗[/] {p}")
-        if result.ok:
-            console.print(f"[green]✓ verified[/] {len(result.checked)} release(s): hashes and chain intact")
+        if result.ok and where:
+            console.print(f"[green]✓ verified[/] {path.name} is {where}: sha256 as in its manifest")
+        elif result.ok:
+            what = f"{path.name} against its manifest" if path.is_file() else f"{len(result.checked)} release(s)"
+            console.print(f"[green]✓ verified[/] {what}: hashes and chain intact")
     sys.exit(0 if result.ok else 1)
 
 
@@ -205,7 +224,7 @@ def history(c: Context, dataset: str) -> None:
         ch = r["changes"] or {}
         t.add_row(r["version"], r["created"], str(r["rows"]), str(ch.get("added", "")), str(ch.get("removed", "")),
                   str(ch.get("changed", "")), ", ".join(r["sources"]))
-    console.print(t)
+    console.print(keep_ids(t, "version", "created (UTC)"))
 
 
 COMMANDS = [list_cmd, catalogue, validate, release, run, verify, diff, history]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from .base import Context, console, err_console
+from .base import Context, console, err_console, keep_ids
 
 if TYPE_CHECKING:
     from ..ckan.publish import Plan
@@ -59,11 +59,30 @@ def print_outcome(o: Outcome) -> None:
         console.print(f"[red]  未发布 {o.dataset}：请修正以上问题后重新运行。[/]")
 
 
-def plan_printer(plan_only: bool) -> Callable[[Plan], None]:
+VERBS = {"create": "新建", "update": "更新", "unchanged": "无变化", "refused": "拒绝"}
+
+
+def plan_printer(plan_only: bool, verbose: bool = False) -> Callable[[Plan], None]:
+    """One line per dataset as it is done (on stderr, so stdout keeps the summary); its steps with ``verbose``
+    (always with --plan, where the steps are the answer)."""
     def show(plan: Plan) -> None:
-        verb = {"create": "新建", "update": "更新", "unchanged": "无变化", "refused": "拒绝"}[plan.status]
         done = "" if plan_only or plan.status in ("unchanged", "refused") else " ✓"
-        console.print(f"[bold]{plan.dataset}[/] {plan.version or ''}: {verb}{done} — {'; '.join(plan.reasons)}")
-        for s in plan.steps:
-            console.print(f"  {'would ' if plan_only else ''}{s.kind}: {s.detail}")
+        out = console if plan_only else err_console
+        out.print(f"[bold]{plan.dataset}[/] {plan.version or ''}: {VERBS[plan.status]}{done} — {'; '.join(plan.reasons)}")
+        if plan_only or verbose:
+            for s in plan.steps:
+                out.print(f"  {'would ' if plan_only else ''}{s.kind}: {s.detail}")
     return show
+
+
+def print_publish_summary(plans: list[Plan], url: str) -> None:
+    """What the catalog now holds: per dataset its status, current version, files uploaded, and its page."""
+    from rich.table import Table
+
+    t = Table("dataset", "结果", "版本", "上传文件", title="发布结果")
+    for p in plans:
+        t.add_row(p.dataset, VERBS[p.status], p.version or "—", str(sum(1 for s in p.steps if s.kind == "upload")))
+    console.print(keep_ids(t, "dataset"))
+    for p in plans:  # one a line, whole, so they can be opened or copied
+        if p.status != "refused":
+            console.print(f"{url}/dataset/{p.dataset}")

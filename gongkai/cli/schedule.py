@@ -8,14 +8,16 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
-from ..schedule.history import History, default_history_url
-from .base import Context, console, err_console, handle_errors, pass_ctx, with_options
+from .base import Context, console, err_console, handle_errors, keep_ids, pass_ctx, with_options
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only by the commands that read the run history
+    from ..schedule.history import History
 
 history_option = click.option(
     "--history-url",
@@ -31,10 +33,14 @@ STATUS_STYLE = {"released": "green", "unchanged": "cyan", "skipped": "dim", "inv
 
 def resolve_history_url(c: Context, url: str | None) -> str:
     """The run history: the flag, else ``GONGKAI_HISTORY_URL``, else SQLite in the store."""
+    from ..schedule.history import default_history_url
+
     return url or c.settings.history_url or default_history_url(c.project.store.path)
 
 
 def _history(c: Context, url: str | None) -> History:
+    from ..schedule.history import History
+
     return History(resolve_history_url(c, url))
 
 
@@ -80,7 +86,7 @@ def list_cmd(c: Context, history_url: str | None, pipelines_path: Path | None) -
         ds = "\n".join(f"{d} ({r['sources'][d]} · {r['last_status'][d] or '—'})" for d in r["datasets"])
         t.add_row(escape(r["id"]), escape(r["title"]), escape(r["schedule"]), r["next_run"][:16].replace("T", " "),
                   escape(ds), r["target"])
-    console.print(t)
+    console.print(keep_ids(t, "pipeline", "datasets (source · last)"))
 
 
 @schedule.command()
@@ -144,7 +150,7 @@ def run(c: Context, only: tuple[str, ...], queue_url: str | None, queue_name: st
 
         raise UsageError(f"unknown pipeline(s): {', '.join(unknown)}", f"pipelines: {', '.join(pipelines)}")
     url = resolve_history_url(c, history_url)
-    runner = Runner(c.project, History(url))
+    runner = Runner(c.project, _history(c, url))
     queue_url = queue_url or c.settings.queue_url
     if queue_url:
         from ..schedule.workers import Dispatcher
@@ -196,4 +202,4 @@ def history_cmd(c: Context, pipeline: str | None, dataset: str | None, status: s
         t.add_row(str(r.id), escape(r.pipeline), escape(r.dataset), r.started.isoformat(sep=" ", timespec="seconds"), took,
                   f"[{STATUS_STYLE.get(r.status, '')}]{escape(r.status)}[/]", escape(", ".join(r.versions)),
                   str(r.attempts), escape((r.error or "")[:120]))
-    console.print(t)
+    console.print(keep_ids(t, "run", "pipeline", "dataset", "versions"))

@@ -1,13 +1,19 @@
-"""Personal data: how to recognise it and how to mask it, in Python (short texts) and in DuckDB SQL (columns).
+"""Personal data: how to recognise it and how to mask it.
 
-Recognised, wherever they stand in a text:
+Every text is first folded (:mod:`gongkai.digits`: any script's digits, styled and enclosed digits, format
+characters, the separators clerks type, runs of Chinese numerals); a number is then one or several whole digit
+groups of a run (3-4-4, 6-8-4, one digit a group…), or any 18 digits of a run that make a valid ID. Columns are
+scanned in DuckDB by :func:`prefilter_sql`, a cheap regex that passes every cell that could hold one; only those
+cells are read here. Recognised, wherever they stand in a text:
 
 - 居民身份证号 (GB 11643): 18 characters, a plausible birth date (1800–today) and the ISO 7064 MOD 11-2 check
   character. Any region code is accepted (a number is never cleared because its region is unknown or was abolished),
   and every 18-character window of a longer digit run is tried;
 - old 15-digit 身份证号: region digit 1–8 and a plausible YYMMDD date;
-- mobile numbers: 1[3-9] and nine digits, optionally +86 / 86, contiguous or as 3-4-4 groups;
-- bank card numbers: 16–19 digits passing the Luhn check, contiguous or in groups of four.
+- mobile numbers: 1[3-9] and nine digits, optionally +86 / 86 / 0086;
+- bank card numbers: 16–19 digits passing the Luhn check.
+
+A full stop between 2+ digits and 1–2 final digits is a decimal point (135123422.10 is an amount).
 
 Masks follow the published conventions: 李**, 135****2210, 110101********1234, ************1234.
 """
@@ -18,21 +24,23 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from .. import digits
 from ..identifiers import ID_CHECK, ID_WEIGHTS
+from ..quoting import lit
 
 KINDS = {"id18": "身份证号", "id15": "旧身份证号", "mobile": "手机号码", "bank": "银行卡号"}
 
-# digit runs (an X may close an ID) and the grouped forms people type: 135 1234 5678, 6222-0202-0000-1234,
-# 135.1234.5678, 0086 135…; scanning runs on a copy where full-width digits and other separators (。/_· and
-# full-width or no-break spaces) are mapped one-to-one to ASCII, so positions stay those of the original text
-SCAN_FROM = "０１２３４５６７８９　\u00a0./_·－"
-SCAN_TO = "0123456789      -"
-_SCAN_TABLE = str.maketrans(SCAN_FROM, SCAN_TO)
-_RUN = re.compile(r"[0-9]+[Xx]?")
-_GROUPED = re.compile(r"(?:(?:\+|00)?86[ -]*)?[0-9]{2,14}(?:[ -]+[0-9]{1,14}){1,5}[Xx]?")
 _ID18 = re.compile(r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]")
 _MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
+# on folded text: groups of digits with spaces between (an X may close an ID); a full stop between 2+ digits and
+# 1-2 digits that end the number is a decimal point (12.50, 135123422.10), any other full stop a separator
+_RUN = re.compile(r"[0-9]+(?: +[0-9]+)*(?: *[Xx])?")
+_GROUP = re.compile(r"[0-9]+|[Xx]")
+_DECIMAL = re.compile(r"(?<=[0-9]{2})\.(?=[0-9]{1,2}(?:$|[^0-9.]))")
+_CN_RUN = re.compile(digits.CN_RUN)
+LENGTHS = (11, 13, 15, 16, 17, 18, 19)  # mobile, 86 + mobile, old ID or 0086 + mobile, bank cards, ID
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,8 @@ def luhn_valid(s: str) -> bool:
 
 
 def classify(candidate: str) -> str | None:
-    """The kind of personal number ``candidate`` (separators allowed) is, or None."""
-    d = re.sub(r"[ +\-]", "", candidate.translate(_SCAN_TABLE))
+    """The kind of personal number ``candidate`` (separators and any digits allowed) is, or None."""
+    d = digits_of(candidate)
     if d.startswith("0086"):
         d = d[2:]
     if len(d) >= 18 and any(id18_valid(d[i:i + 18]) for i in range(len(d) - 17)):
@@ -97,22 +105,62 @@ def classify(candidate: str) -> str | None:
     return None
 
 
+def digits_of(text: str) -> str:
+    """The ASCII digits (and X) ``text`` reads as, after folding; Chinese numerals count."""
+    return re.sub(r"[^0-9Xx]", "", digits.chinese_digits(digits.folded(text)))
+
+
 def find(text: str) -> Iterator[Finding]:
-    """Every personal number in ``text``."""
-    seen: set[str] = set()
-    scan = text.translate(_SCAN_TABLE)  # same length: match positions are positions in ``text``
-    for m in (*_RUN.finditer(scan), *_GROUPED.finditer(scan)):
-        s = text[m.start():m.end()]
-        if len(re.sub(r"\D", "", s)) >= 11 and s not in seen:
-            seen.add(s)
-            kind = classify(s)
-            if kind:
-                yield Finding(kind, s)
+    """Every personal number in ``text``, however it is written (see :mod:`gongkai.digits`).
+
+    A number is a whole group or several whole groups of a digit run (a mobile split 3-4-4, an ID 6-8-4), or any
+    18 consecutive digits of a run that make a valid ID (an ID glued to other digits).
+    """
+    folded, where = digits.fold(text)
+    folded = _DECIMAL.sub("p", folded).replace(".", " ")
+    runs = [(m.start(), m.group()) for m in _RUN.finditer(folded)]
+    runs += [(m.start(), digits.chinese_digits(m.group())) for m in _CN_RUN.finditer(folded)]
+    spans: dict[tuple[int, int], str] = {}
+    for at, run in runs:
+        for (a, b), kind in _numbers(run):
+            spans.setdefault((where[at + a], where[at + b - 1] + 1), kind)
+    for (a, b), kind in spans.items():  # 135 1234 2210 inside 86 135 1234 2210 is the same number
+        if not any(a2 <= a and b <= b2 and (a2, b2) != (a, b) and k2 == kind for (a2, b2), k2 in spans.items()):
+            yield Finding(kind, text[a:b])
+
+
+def _numbers(run: str) -> Iterator[tuple[tuple[int, int], str]]:
+    """(span in ``run``, kind) of each personal number in one run of digit groups."""
+    groups = [(m.start(), m.end()) for m in _GROUP.finditer(run)]
+    chars = [i for a, b in groups for i in range(a, b)]  # run position of each digit
+    d = "".join(run[i] for i in chars)
+    for k in range(len(d) - 17):
+        if id18_valid(d[k:k + 18]):
+            yield (chars[k], chars[k + 17] + 1), "id18"
+    for gi, (a, _) in enumerate(groups):
+        n = 0
+        for gj, (a2, b2) in enumerate(groups[gi:], gi):
+            n += b2 - a2
+            if n > 19:
+                break
+            if n in LENGTHS:
+                kind = classify(run[a:b2])
+                if kind in ("bank", "id15") and not _whole_or_fours(groups, gi, gj, kind):
+                    continue  # no check digit (id15) or one in ten (Luhn): 2508-530112-44-03-709234 is a project code
+                if kind and kind != "id18":
+                    yield (a, b2), kind
+
+
+def _whole_or_fours(groups: list[tuple[int, int]], gi: int, gj: int, kind: str) -> bool:
+    """Weakly checked numbers count only as a whole run, one group, or (cards) groups of four."""
+    if (gi == 0 and gj == len(groups) - 1) or gi == gj:
+        return True
+    return kind == "bank" and all(b - a == 4 for a, b in groups[gi:gj])
 
 
 def mask(kind: str, s: str) -> str:
     """The published mask of a personal value of ``kind`` (id18 → 110101********1234, mobile → 135****2210)."""
-    d = re.sub(r"[ +\-]", "", s.translate(_SCAN_TABLE))
+    d = digits_of(s) if kind != "name" else s
     if kind in ("id18", "id15"):
         return d[:6] + "*" * (len(d) - 10) + d[-4:]
     if kind == "mobile":
@@ -126,61 +174,27 @@ def mask(kind: str, s: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """``text`` with every personal number masked (for messages, reports and logs)."""
-    for f in sorted(find(text), key=lambda f: -len(f.text)):
+    """``text`` with every personal number masked (for messages, reports, logs and published metadata)."""
+    for f in sorted(set(find(text)), key=lambda f: -len(f.text)):
         text = text.replace(f.text, f.masked)
     return text
 
 
-# -- SQL ---------------------------------------------------------------------------------------------------
-
-def create_macros(con) -> None:  # type: ignore[no-untyped-def]
-    """DuckDB macros mirroring :func:`classify`, so whole columns are scanned inside the database."""
-    if con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'gk_kind'").fetchone()[0]:
-        return
-    checksum = " + ".join(f"TRY_CAST(w[{i + 1}] AS INTEGER) * {wt}" for i, wt in enumerate(ID_WEIGHTS))
-    con.execute(f"""
-        CREATE OR REPLACE MACRO gk_id18(w) AS
-            regexp_full_match(w, '{_ID18.pattern}')
-            AND try_strptime(substr(w, 7, 8), '%Y%m%d') IS NOT NULL
-            AND try_strptime(substr(w, 7, 8), '%Y%m%d') <= current_date
-            AND '{ID_CHECK}'[(({checksum}) % 11) + 1] = upper(w[18])""")
-    con.execute("""
-        CREATE OR REPLACE MACRO gk_luhn(d) AS list_sum(list_transform(range(length(d)), lambda i:
-            CASE WHEN i % 2 = 1 THEN
-                CASE WHEN TRY_CAST(d[length(d) - i] AS INTEGER) > 4 THEN TRY_CAST(d[length(d) - i] AS INTEGER) * 2 - 9
-                     ELSE TRY_CAST(d[length(d) - i] AS INTEGER) * 2 END
-            ELSE TRY_CAST(d[length(d) - i] AS INTEGER) END)) % 10 = 0""")
-    con.execute("""
-        CREATE OR REPLACE MACRO gk_kind(d) AS CASE
-            WHEN length(d) >= 18 AND len(list_filter(range(length(d) - 17), lambda o: gk_id18(substr(d, o + 1, 18)))) > 0
-                THEN 'id18'
-            ELSE gk_number(regexp_replace(d, '[Xx]$', '')) END""")
-    con.execute("""
-        CREATE OR REPLACE MACRO gk_number(d) AS CASE
-            WHEN NOT regexp_full_match(d, '[0-9]+') THEN NULL
-            WHEN length(d) = 15 AND d[1] BETWEEN '1' AND '8'
-                 AND try_strptime('19' || substr(d, 7, 6), '%Y%m%d') IS NOT NULL THEN 'id15'
-            WHEN regexp_full_match(d, '(86)?1[3-9][0-9]{9}') THEN 'mobile'
-            WHEN length(d) BETWEEN 16 AND 19 AND gk_luhn(d) THEN 'bank'
-        END""")
+def prefilter_sql(col: str) -> str:
+    """SQL true for the text cells that may hold a personal number; only those are read by :func:`find`."""
+    return f"regexp_matches({col}, {lit(digits.prefilter_pattern())})"
 
 
-# a cheap test a (scan-mapped) cell must pass to hold a candidate at all: 11+ characters of digits and separators
-PREFILTER = r"[0-9][0-9 -]{9,}[0-9]"
+HASH_KEYS = frozenset({"sha256", "hash", "fingerprint", "manifest_sha256", "datastore_sha256"})
 
 
-def scan_sql(expr: str) -> str:
-    """SQL mapping full-width digits and other separators to ASCII, character for character."""
-    return f"translate({expr}, '{SCAN_FROM}', '{SCAN_TO}')"
-
-
-def digits_sql(expr: str) -> str:
-    """SQL removing the separators :func:`classify` ignores (and a 00 before 86)."""
-    return f"regexp_replace(regexp_replace({expr}, '[ +\\-]', '', 'g'), '^0086', '86')"
-
-
-def candidates_sql(col: str) -> str:
-    """SQL list of the digit runs and grouped numbers in ``col`` long enough to be personal numbers."""
-    return (f"list_filter(list_concat(regexp_extract_all({col}, '{_RUN.pattern}'), "
-            f"regexp_extract_all({col}, '{_GROUPED.pattern}')), lambda s: length(regexp_replace(s, '[^0-9]', '', 'g')) >= 11)")
+def scrub_tree(obj: Any, keep: frozenset[str] = HASH_KEYS) -> Any:
+    """A copy of a JSON-like ``obj`` with every personal number in its texts masked (keys included): for published
+    metadata, where a file, sheet or column name may carry one. Values under ``keep`` keys (hashes) stay."""
+    if isinstance(obj, str):
+        return scrub(obj)
+    if isinstance(obj, dict):
+        return {scrub(k) if isinstance(k, str) else k: v if k in keep else scrub_tree(v, keep) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [scrub_tree(v, keep) for v in obj]
+    return obj

@@ -24,7 +24,7 @@ from ..report import Problem, Report
 from ..spec.schema import TableSchema
 from ..spec.suite import RATIO_KWARGS, Expectation, Suite
 from ..urls import libpq_url
-from . import pii
+from . import expectations, pii
 
 INDEX_COLUMNS = ["_src", "_row"]  # which file (an index into the run's sources) and which row
 _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gongkai-quality")
@@ -65,8 +65,9 @@ class QualityRunner:
 
     def __init__(self, suite: Suite, con: duckdb.DuckDBPyConnection, schema: TableSchema,
                  locations: list[tuple[str, str | None]], database_url: str | None = None,
-                 table: str = TYPED) -> None:
+                 table: str = TYPED, native: bool = True) -> None:
         self.suite, self.con, self.schema, self.table = suite, con, schema, table
+        self.native = native  # False: every expectation through Great Expectations (the reference)
         self.locations, self.url = locations, database_url
         self._pg: Any = None
         self._pg_table: str | None = None
@@ -97,6 +98,8 @@ class QualityRunner:
         report.notes += notes
         sql_rules = [e for e in expectations if e.is_sql]
         gx_rules = [e for e in expectations if not e.is_sql]
+        native = [e for e in gx_rules if self.native and _supports(e)]
+        gx_rules = [e for e in gx_rules if e not in native]
         if self.url:
             assert self._upload is not None and self._pg_table, "use QualityRunner as a context manager"
             self._upload.result()
@@ -106,6 +109,8 @@ class QualityRunner:
                 _pg_fetch(pg, "SELECT set_config('search_path', current_setting('search_path') || ', gongkai_ref', false)")
             for e in sql_rules:
                 self._sql_rule(e, report, lambda sql: _pg_fetch(pg, sql), table)
+            for e in native:
+                self._native(e, report, lambda sql: _pg_fetch(pg, sql), table)
             if gx_rules:
                 self._gx(gx_rules, report, postgres_table=table)
         else:
@@ -113,9 +118,12 @@ class QualityRunner:
                 create_duckdb_functions(self.con)
             for e in sql_rules:
                 self._sql_rule(e, report, lambda sql: self.con.execute(sql).fetchall(), self.table)
+            for e in native:
+                self._native(e, report, lambda sql: self.con.execute(sql).fetchall(), self.table)
             if gx_rules:
                 self._gx(gx_rules, report)
-        report.checks.append(f"quality suite {self.suite.name} ({len(expectations)} expectations, {self.engine})")
+        engine = self.engine if gx_rules else ("postgresql" if self.url else "duckdb")
+        report.checks.append(f"quality suite {self.suite.name} ({len(expectations)} expectations, {engine})")
 
     # -- custom SQL rules -------------------------------------------------------------------------------
 
@@ -131,6 +139,32 @@ class QualityRunner:
             file, sheet = self.locations[src]
             report.add(Problem("quality", e.message, e.hint, file=file, sheet=sheet, row=row, rule=e.id,
                                severity=e.severity))
+
+    def _native(self, e: Expectation, report: Report, fetch: Any, table: str) -> None:
+        """A Great Expectations kind computed by :mod:`.expectations`, reported as Great Expectations' result is."""
+        found = expectations.run(e, table, fetch)
+        if found.success:
+            return
+        names = e.columns()
+        self._found(e, report, [{"_src": r[0], "_row": r[1], **dict(zip(names, r[2:], strict=True))} for r in found.rows],
+                    len(found.rows), found.observed)
+
+    def _found(self, e: Expectation, report: Report, index: list[dict[str, Any]], unexpected: int,
+               observed: Any) -> None:
+        """One problem per unexpected row (a count beyond those listed), or one for the table's observed value."""
+        if index:
+            if unexpected > len(index):
+                report.count(unexpected - len(index), "quality", e.severity)
+            for item in index:
+                value = {c: item[c] for c in e.columns() if c in item}
+                file, sheet = self.locations[int(item["_src"])]
+                report.add(Problem("quality", e.message, e.hint, file=file, sheet=sheet, row=int(item["_row"]),
+                                   field=e.columns()[0] if e.columns() else None,
+                                   value=", ".join(f"{k}={_show(v)}" for k, v in value.items()) or None,
+                                   rule=e.id, severity=e.severity))
+        else:
+            report.add(Problem("quality", e.message + (f"（实际值：{observed}）" if observed is not None else ""),
+                               e.hint, rule=e.id, severity=e.severity, field=e.columns()[0] if e.columns() else None))
 
     # -- Great Expectations --------------------------------------------------------------------------------
 
@@ -180,22 +214,8 @@ class QualityRunner:
             if r.success:
                 continue
             res = r.result or {}
-            index = res.get("unexpected_index_list")
-            if index:
-                if (res.get("unexpected_count") or 0) > len(index):
-                    report.count(res["unexpected_count"] - len(index), "quality", e.severity)
-                for item in index:
-                    value = {c: item[c] for c in e.columns() if c in item}
-                    file, sheet = self.locations[int(item["_src"])]
-                    report.add(Problem("quality", e.message, e.hint, file=file, sheet=sheet, row=int(item["_row"]),
-                                       field=e.columns()[0] if e.columns() else None,
-                                       value=", ".join(f"{k}={_show(v)}" for k, v in value.items()) or None,
-                                       rule=e.id, severity=e.severity))
-            else:
-                observed = res.get("observed_value")
-                report.add(Problem("quality", e.message + (f"（实际值：{observed}）" if observed is not None else ""),
-                                   e.hint, rule=e.id, severity=e.severity,
-                                   field=e.columns()[0] if e.columns() else None))
+            index = res.get("unexpected_index_list") or []
+            self._found(e, report, index, res.get("unexpected_count") or 0, res.get("observed_value"))
 
     # -- PostgreSQL scratch table ----------------------------------------------------------------------------
 
@@ -243,6 +263,10 @@ class QualityRunner:
             raise failure[0]
 
 
+def _supports(e: Expectation) -> bool:
+    return expectations.supports(e)
+
+
 def _uses_calendar(rules: list[Expectation]) -> bool:
     return any("gk_working_days" in str(e.kwargs.get("unexpected_rows_query", "")) for e in rules)
 
@@ -270,7 +294,8 @@ def _sqlalchemy_url(url: str) -> str:
 
 
 def _none(v: Any) -> Any:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+    missing = v is None or (isinstance(v, float) and math.isnan(v)) or type(v).__name__ in ("NAType", "NaTType")
+    return None if missing else v
 
 
 def _show(v: Any) -> str:

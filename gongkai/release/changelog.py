@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 
 from ..quoting import q
+from .writers import number_text
 
 EXAMPLES = 1000
 
@@ -43,7 +44,12 @@ def compare(con: duckdb.DuckDBPyConnection, old: str | None, new: str, key: list
         changed_examples.append({"key": kv})
     if changed_examples:
         cols = [f for f in common if f not in key]
-        sel = ", ".join(f"CAST(o.{q(f)} AS VARCHAR), CAST(n.{q(f)} AS VARCHAR)" for f in cols)
+        types = {r[0]: str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {new}").fetchall()}
+
+        def text(alias: str, f: str) -> str:  # values as published: 3749500, not 3749500.0
+            c = f"{alias}.{q(f)}"
+            return number_text(c) if types.get(f) == "DOUBLE" else f"CAST({c} AS VARCHAR)"
+        sel = ", ".join(f"{text('o', f)}, {text('n', f)}" for f in cols)
         rows = con.execute(f"SELECT {keyval.replace('x.', 'n.')}, {sel} FROM {new} n JOIN {old} o ON {join} "
                            f"WHERE {diff} ORDER BY 1 LIMIT {EXAMPLES}").fetchall()
         changed_examples = [{"key": r[0], "fields": {f: [r[1 + 2 * i], r[2 + 2 * i]] for i, f in enumerate(cols)

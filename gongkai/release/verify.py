@@ -1,4 +1,10 @@
-"""Verifying releases anyone has downloaded: file hashes, the Data Package, and the manifest hash chain."""
+"""Verifying releases anyone has downloaded: file hashes, the Data Package, and the manifest hash chain.
+
+Three shapes are understood: a release directory (``…/<dataset>/v3``), a dataset directory holding several
+versions, and what ``ckanapi dump datasets … --datapackages DIR`` writes (``DIR/<dataset>/datapackage.json`` and
+``data/`` with every resource, each titled ``v3 data.csv`` as gongkai published it). One file can be checked too,
+against the manifest of its version found beside it (or in the dump it came with).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 from ..files import sha256_file
@@ -14,7 +21,7 @@ from .store import VERSION_RE
 
 @dataclass
 class Verification:
-    checked: list[str] = field(default_factory=list)  # release directories checked
+    checked: list[str] = field(default_factory=list)  # release directories (or dumped versions, files) checked
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -22,26 +29,87 @@ class Verification:
         return not self.problems and bool(self.checked)
 
 
+@dataclass
+class _Version:
+    """One version's files, wherever they lie: {file name in the manifest: path}."""
+    label: str  # v3, or the directory shown to the user
+    files: dict[str, Path]
+    where: str = ""  # what the user is told was checked
+    extra: list[str] = field(default_factory=list)  # files beside it that belong to no manifest entry
+
+    @property
+    def manifest(self) -> Path | None:
+        return self.files.get("manifest.json")
+
+
 def verify(path: Path) -> Verification:
-    """Check a release directory, or a dataset directory holding several versions (then the chain too)."""
+    """Check a release directory, a dataset directory holding several versions (then the chain too), a ckanapi
+    dump of a dataset, or one file."""
     path = Path(path)
+    if path.is_file():
+        return verify_file(path)
     if (path / "manifest.json").is_file():
         releases = [path]
         siblings = _versions(path.parent)
         chain_dirs = siblings[: siblings.index(path) + 1] if path in siblings else [path]
     elif path.is_dir() and _versions(path):
         releases = chain_dirs = _versions(path)
-
+    elif (path / "datapackage.json").is_file():
+        return _verify_dump(path)
     else:
         raise UsageError(f"{path} holds no manifest.json and no versions",
-                         "Give a release directory (…/<dataset>/v3) or a dataset directory (…/<dataset>).")
+                         "Give a release directory (…/<dataset>/v3), a dataset directory (…/<dataset>), a ckanapi "
+                         "dump of a dataset (…/<dataset> with datapackage.json) or one file.")
     result = Verification()
     if releases is chain_dirs and releases[0].name != "v1":
         result.problems.append(f"{path}: the history starts at {releases[0].name}; earlier versions are missing")
     for d in releases:
-        _verify_release(d, result)
-    _verify_chain(chain_dirs if len(releases) > 1 else chain_dirs[-2:], result)
+        _verify_release(_directory(d), result)
+        _verify_datapackage(d, result)
+    chain = chain_dirs if len(releases) > 1 else chain_dirs[-2:]
+    _verify_chain([_directory(d) for d in chain], result)
     return result
+
+
+def verify_file(path: Path) -> Verification:
+    """One downloaded file against its version's manifest: beside it, or in the ckanapi dump it came with."""
+    result = Verification()
+    version, name = _locate(path)
+    if version is None or version.manifest is None:
+        raise UsageError(f"{path}: no manifest of its version beside it",
+                         "Download the version's manifest.json beside it, or check it against the catalog: "
+                         "gongkai verify FILE --dataset DATASET --ckan-url URL.")
+    manifest = _load(version.manifest, result)
+    result.checked.append(str(path))
+    if manifest is not None:
+        check_listed(f"{version.label}/{name}", path, (manifest.get("files") or {}).get(name), result)
+    return result
+
+
+def check_listed(label: str, path: Path, meta: dict[str, Any] | None, result: Verification) -> None:
+    """One file against its manifest entry (``None``: the manifest does not list it)."""
+    if meta is None:
+        result.problems.append(f"{label}: not listed in the manifest")
+    elif path.stat().st_size != meta.get("bytes"):
+        result.problems.append(f"{label}: size {path.stat().st_size} bytes, manifest says {meta.get('bytes')}")
+    elif sha256_file(path) != meta.get("sha256"):
+        result.problems.append(f"{label}: sha256 differs from the manifest (the file was changed)")
+
+
+def _locate(path: Path) -> tuple[_Version | None, str]:
+    if (path.parent / "manifest.json").is_file():
+        return _directory(path.parent), path.name
+    dump = path.parent.parent
+    if path.parent.name == "data" and (dump / "datapackage.json").is_file():
+        for v in _dump_versions(dump, Verification()).values():
+            for name, p in v.files.items():
+                if p.resolve() == path.resolve():
+                    return v, name
+    return None, path.name
+
+
+def _directory(d: Path) -> _Version:
+    return _Version(d.name, {p.name: p for p in d.iterdir() if p.is_file()}, str(d))
 
 
 def _versions(d: Path) -> list[Path]:
@@ -59,24 +127,22 @@ def _load(path: Path, result: Verification) -> dict | None:  # type: ignore[type
         return None
 
 
-def _verify_release(d: Path, result: Verification) -> None:
-    result.checked.append(str(d))
-    manifest = _load(d / "manifest.json", result)
+def _verify_release(v: _Version, result: Verification) -> None:
+    result.checked.append(v.where or v.label)
+    manifest = _load(v.files["manifest.json"], result)
     if manifest is None:
         return
     listed = manifest.get("files", {})
     for name, meta in listed.items():
-        p = d / name
-        if not p.is_file():
-            result.problems.append(f"{d.name}/{name}: listed in the manifest but missing")
-            continue
-        if p.stat().st_size != meta.get("bytes"):
-            result.problems.append(f"{d.name}/{name}: size {p.stat().st_size} bytes, manifest says {meta.get('bytes')}")
-        if sha256_file(p) != meta.get("sha256"):
-            result.problems.append(f"{d.name}/{name}: sha256 differs from the manifest (the file was changed)")
-    for p in d.iterdir():
-        if p.is_file() and p.name != "manifest.json" and p.name not in listed:
-            result.problems.append(f"{d.name}/{p.name}: not listed in the manifest")
+        if name not in v.files:
+            result.problems.append(f"{v.label}/{name}: listed in the manifest but missing")
+        else:
+            check_listed(f"{v.label}/{name}", v.files[name], meta, result)
+    for name in [*(n for n in v.files if n != "manifest.json" and n not in listed), *v.extra]:
+        result.problems.append(f"{v.label}/{name}: not listed in the manifest")
+
+
+def _verify_datapackage(d: Path, result: Verification) -> None:
     package = _load(d / "datapackage.json", result) if (d / "datapackage.json").is_file() else None
     for res in (package or {}).get("resources", []):
         p = d / res["path"]
@@ -85,20 +151,66 @@ def _verify_release(d: Path, result: Verification) -> None:
             result.problems.append(f"{d.name}/{res['path']}: sha256 differs from datapackage.json")
 
 
-def _verify_chain(dirs: list[Path], result: Verification) -> None:
-    if dirs and dirs[0].name == "v1":
-        first = _load(dirs[0] / "manifest.json", result)
+def _dump_versions(dump: Path, result: Verification) -> dict[int, _Version]:
+    """The versions in a ckanapi dump: its datapackage.json keeps each resource's CKAN name as ``title``."""
+    package = _load(dump / "datapackage.json", result) or {}
+    versions: dict[int, _Version] = {}
+    for res in package.get("resources", []):
+        label, _, name = str(res.get("title", "")).partition(" ")
+        m = VERSION_RE.match(label)
+        if not m or not name:
+            continue  # not a release file (a report, a page): not part of any manifest
+        v = versions.setdefault(int(m.group(1)), _Version(label, {}, f"{dump} {label}"))
+        p = dump / str(res.get("path", ""))
+        if not p.is_file():
+            result.problems.append(f"{label}/{name}: in the dump's datapackage.json, but {res.get('path')} is missing")
+        else:
+            v.files[name] = p
+    return dict(sorted(versions.items()))
+
+
+def _verify_dump(dump: Path, result: Verification | None = None) -> Verification:
+    result = result or Verification()
+    versions = _dump_versions(dump, result)
+    if not versions:
+        raise UsageError(f"{dump}: its datapackage.json lists no gongkai release files",
+                         "Dump a dataset published by gongkai (resources named like `v3 data.csv`).")
+    paths = [p for v in versions.values() for p in v.files.values()]
+    if len(paths) > 2 and len({sha256_file(p) for p in paths}) == 1:
+        result.problems.append(f"{dump}: every dumped file holds the same bytes — ckanapi 4.11's `dump --datapackages` "
+                               "writes the last resource's content into every file; fetch the files with "
+                               "`gongkai download DATASET VERSION --ckan-url URL` instead")
+        result.checked.append(str(dump))
+        return result
+    complete = []
+    for v in versions.values():
+        if v.manifest is None:
+            result.problems.append(f"{v.label}: the dump holds no manifest.json of this version")
+            continue
+        _verify_release(v, result)
+        complete.append(v)
+    if next(iter(versions)) != 1:
+        result.problems.append(f"{dump}: the history starts at {next(iter(versions.values())).label}; "
+                               "earlier versions are missing")
+    _verify_chain(complete, result)
+    return result
+
+
+def _verify_chain(versions: list[_Version], result: Verification) -> None:
+    dirs = [v for v in versions if v.manifest is not None]
+    if dirs and dirs[0].label == "v1":
+        first = _load(dirs[0].manifest, result)  # type: ignore[arg-type]
         if first is not None and first.get("previous") is not None:
             result.problems.append("v1: the first version's manifest names a previous version")
-    numbers = [int(d.name[1:]) for d in dirs if d.name[1:].isdigit()]
+    numbers = [int(d.label[1:]) for d in dirs if d.label[1:].isdigit()]
     missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers)) if numbers else []
     if missing:
         result.problems.append(f"versions missing from the chain: {', '.join(f'v{n}' for n in missing)}")
     for prev, cur in itertools.pairwise(dirs):
-        m = _load(cur / "manifest.json", result)
+        m = _load(cur.manifest, result)  # type: ignore[arg-type]
         link = (m or {}).get("previous") or {}
-        if link.get("version") != prev.name:
-            result.problems.append(f"{cur.name}: manifest names previous version {link.get('version')!r}, expected {prev.name!r}")
-        elif link.get("manifest_sha256") != sha256_file(prev / "manifest.json"):
-            result.problems.append(f"{cur.name}: the hash of {prev.name}/manifest.json does not match the chain "
+        if link.get("version") != prev.label:
+            result.problems.append(f"{cur.label}: manifest names previous version {link.get('version')!r}, expected {prev.label!r}")
+        elif link.get("manifest_sha256") != sha256_file(prev.manifest):  # type: ignore[arg-type]
+            result.problems.append(f"{cur.label}: the hash of {prev.label}/manifest.json does not match the chain "
                                    f"(the earlier manifest was changed)")

@@ -24,12 +24,17 @@ def excel_safe_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
         c = q(name)
         if str(typ) == "VARCHAR":
             cols.append(f"CASE WHEN regexp_matches({c}, '{FORMULA_START}') THEN '''' || {c} ELSE {c} END AS {c}")
-        elif str(typ) == "DOUBLE":  # 3749500, not 3749500.0
-            cols.append(f"CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) "
-                        f"ELSE CAST({c} AS VARCHAR) END AS {c}")
+        elif str(typ) == "DOUBLE":
+            cols.append(f"{number_text(c)} AS {c}")
         else:
             cols.append(c)
     return f"SELECT {', '.join(cols)} FROM {table}"
+
+
+def number_text(c: str) -> str:
+    """SQL for a DOUBLE column's value as published: 3749500, not 3749500.0."""
+    return (f"CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) "
+            f"ELSE CAST({c} AS VARCHAR) END")
 
 
 def write_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
@@ -39,7 +44,13 @@ def write_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
 
 
 def write_json(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    con.execute(f"COPY (SELECT * FROM {table}) TO {lit(path)} (FORMAT json, ARRAY true)")
+    """JSON numbers as published: a whole number in a number column is 3749500, not 3749500.0."""
+    cols = []
+    for name, typ, *_ in con.execute(f"DESCRIBE {table}").fetchall():
+        c = q(name)
+        cols.append(f"CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN to_json(CAST({c} AS BIGINT)) "
+                    f"ELSE to_json({c}) END AS {c}" if str(typ) == "DOUBLE" else c)
+    con.execute(f"COPY (SELECT {', '.join(cols)} FROM {table}) TO {lit(path)} (FORMAT json, ARRAY true)")
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:

@@ -15,7 +15,7 @@ from ..errors import ConfigError, UsageError
 from .dataset import DatasetSpec
 from .links import ALLOCATING, STAGES
 from .schema import check_schema
-from .suite import load_suite
+from .suite import YAML_LOADER, load_suite
 
 
 def _key_error(path: Path, err: ValidationError) -> ConfigError:
@@ -49,7 +49,7 @@ def read_yaml_mapping(path: Path, missing: str, mapping: str) -> dict[str, Any]:
     """A YAML file of keys (a dataset spec, a pipeline); errors name the file: ``no such {missing}``,
     ``{mapping} must be a mapping of keys``."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such {missing}") from None
     except yaml.YAMLError as e:
@@ -59,8 +59,9 @@ def read_yaml_mapping(path: Path, missing: str, mapping: str) -> dict[str, Any]:
     return raw
 
 
-def load_spec(path: Path) -> DatasetSpec:
-    """Load and check one spec, its Table Schema and its quality suite; errors name the file and key."""
+def load_spec(path: Path, accepted: Path | None = None) -> DatasetSpec:
+    """Load and check one spec, its Table Schema and its quality suite; errors name the file and key.
+    ``accepted``: where frictionless' verdicts on schemas are remembered (:func:`~.schema.check_schema`)."""
     raw = read_yaml_mapping(path, "dataset spec", "a dataset spec")
     try:
         spec = DatasetSpec.model_validate({**raw, "path": path.resolve()})
@@ -69,7 +70,7 @@ def load_spec(path: Path) -> DatasetSpec:
     if not spec.schema_path.is_file():
         raise ConfigError(f"{path}: key 'schema' names {spec.schema_file}, which does not exist ({spec.schema_path})",
                           "Create the Table Schema file or correct the path (relative to the spec).")
-    check_schema(spec.schema_path, spec.schema_descriptor)
+    check_schema(spec.schema_path, spec.schema_descriptor, accepted)
     for field in spec.source.columns:
         if field not in spec.field_names:
             raise ConfigError(f"{path}: key 'source.columns.{field}' maps a field the schema does not have",
@@ -183,11 +184,11 @@ def check_catalog_links(specs: dict[str, DatasetSpec]) -> None:
 class Specs:
     """All dataset specs of a project directory (``<root>/datasets/*.dataset.yaml``), by id."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, accepted: Path | None = None) -> None:
         self.root = root
         self.by_id: dict[str, DatasetSpec] = {}
         for p in sorted((root / "datasets").glob("*.dataset.yaml")):
-            spec = load_spec(p)
+            spec = load_spec(p, accepted)
             if spec.id in self.by_id:
                 raise ConfigError(f"{p}: key 'id': {spec.id!r} is already used by {self.by_id[spec.id].path}")
             if p.name != f"{spec.id}.dataset.yaml":
