@@ -12,7 +12,6 @@ from typing import Any
 
 import duckdb
 
-from ..deadlines import add_working_days
 from ..files import sha256_file
 from ..gate.pii import scrub, scrub_tree
 from ..gate.protect import Protection
@@ -121,14 +120,14 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "information_formed": formed,
         "information_formed_from": formed_from if formed else None,  # "data" (formed_field) or "source" (its date)
-        "disclosure_deadline": _deadline(formed, spec.deadline_working_days),
+        "disclosure_deadline": _deadline(formed, spec),
         "title": spec.title.model_dump(),
         "publisher": spec.publisher.model_dump(exclude_none=True),
         "domain": spec.domain,
         "disclosure": spec.disclosure,
         "legal_basis": spec.legal_basis,
         "update_frequency": spec.update_frequency,
-        "deadline_working_days": spec.deadline_working_days,
+        "deadline": spec.deadline.model_dump(by_alias=True),
         "license": spec.license,
         "row_count": rows,
         "fingerprint": fp,
@@ -148,11 +147,11 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
     return manifest
 
 
-def _deadline(formed: str | None, working_days: int) -> str | None:
+def _deadline(formed: str | None, spec: DatasetSpec) -> str | None:
     """Due date of the disclosure; None when the formed date is unknown or beyond the holiday calendar."""
     if not formed:
         return None
-    due = add_working_days(dt.date.fromisoformat(formed), working_days)
+    due = spec.deadline.due(dt.date.fromisoformat(formed))
     return due.isoformat() if due else None
 
 

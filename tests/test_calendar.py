@@ -1,0 +1,111 @@
+"""The working-day calendar as data: ``calendar/<year>.yaml`` files over the chinese-calendar package.
+
+Hand counts (2027 from the test fixture tests/fixtures/calendar/2027.yaml, shaped like a State Council notice:
+春节 Feb 5–13, working Sun Jan 31 and Sat Feb 20)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from gongkai import deadlines
+from gongkai.deadlines import add_working_days, create_duckdb_functions, is_working_day, use_calendar
+from gongkai.errors import ConfigError
+from gongkai.schedule.timeliness import ReleaseInfo, judge
+from gongkai.spec.deadline import Deadline
+
+from .conftest import REPO
+
+D = dt.date
+FIXTURE = Path(__file__).parent / "fixtures" / "calendar" / "2027.yaml"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Iterator[Path]:
+    f = tmp_path / "calendar"
+    f.mkdir()
+    shutil.copy(REPO / "calendar" / "2026.yaml", f / "2026.yaml")
+    yield f
+    use_calendar(REPO / "calendar")
+
+
+def test_the_2026_notice_agrees_with_the_package() -> None:
+    cal = use_calendar(REPO / "calendar")
+    assert cal.notices[2026] == "国办发明电〔2025〕7号"
+    assert is_working_day(D(2026, 2, 14)) and is_working_day(D(2026, 9, 20))  # 调休 Saturday / Sunday
+    assert not is_working_day(D(2026, 10, 7))
+
+
+def test_a_deadline_across_2027_spring_festival_resolves_once_the_year_is_added(folder: Path) -> None:
+    use_calendar(folder)
+    assert add_working_days(D(2027, 1, 29), 20) is None
+    hint = deadlines.missing_year_hint(D(2027, 1, 29))
+    assert "2027" in hint and "calendar/2027.yaml" in hint
+    shutil.copy(FIXTURE, folder / "2027.yaml")
+    use_calendar(None)
+    use_calendar(folder)
+    # Sun Jan 31 (调休) 1, Feb 1–4 → 5, 春节 Feb 5–13, Feb 15–19 → 10, Sat Feb 20 (调休) 11, Feb 22–26 → 16,
+    # Mar 1–4 → 20
+    assert add_working_days(D(2027, 1, 29), 20) == D(2027, 3, 4)
+    con = duckdb.connect()
+    create_duckdb_functions(con)
+    assert con.execute("SELECT gk_working_days(DATE '2027-01-29', DATE '2027-03-04')").fetchone() == (20,)
+
+
+def test_compliance_judges_a_release_due_in_2027_with_the_file(folder: Path) -> None:
+    from gongkai import Project
+
+    spec = Project(REPO).spec("culture-sports-facilities")
+    use_calendar(folder)
+    release = ReleaseInfo(spec.id, "v1", D(2027, 1, 10), D(2026, 12, 20), "source", Deadline())
+    before = judge(spec, release)
+    assert before.status == "unknown" and "calendar/2027.yaml" in (before.reason or "")
+    shutil.copy(FIXTURE, folder / "2027.yaml")
+    use_calendar(None)
+    use_calendar(folder)
+    after = judge(spec, release)
+    # Dec 21–25 5, Dec 28–31 9, 元旦 Jan 1, Jan 4–8 14, Jan 11–15 19, Mon Jan 18 20
+    assert (after.status, after.due) == ("on-time", "2027-01-18")
+
+
+def test_published_before_the_days_ran_out_is_on_time_beyond_the_calendar() -> None:
+    from gongkai import Project
+
+    spec = Project(REPO).spec("culture-sports-facilities")
+    r = judge(spec, ReleaseInfo(spec.id, "v1", D(2026, 12, 20), D(2026, 12, 15), "source", Deadline()))
+    assert (r.status, r.due) == ("on-time", None)  # due in 2027, but only 3 of 20 working days (Dec 16–18) were used
+
+
+def test_budgets_count_calendar_days() -> None:
+    from gongkai import Project
+
+    rule = Project(REPO).spec("department-budgets").deadline
+    assert (rule.counting, rule.days) == ("calendar", 20)
+    assert rule.due(D(2026, 12, 20)) == D(2027, 1, 9)  # no calendar needed for calendar days
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("year: 2027\nholidays: []\n", "缺少 year（年份）或 notice"),
+    ("year: 2028\nnotice: x\n", "文件名应为 2028.yaml"),
+    ("year: 2027\nnotice: x\nholidays:\n  - {name: 春节, from: 2027-02-13, to: 2027-02-05}\n", "假日“春节”的 from/to"),
+    ("year: 2027\nnotice: x\nholidays:\n  - {name: 春节, from: 2027-02-05, to: 2027-02-13, workdays: [2027-02-17]}\n",
+     "调休上班日 2027-02-17 应为周六或周日"),
+])
+def test_a_wrong_file_names_itself_and_the_fix(folder: Path, text: str, message: str) -> None:
+    (folder / "2027.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as e:
+        deadlines.load_calendar(folder)
+    assert "2027.yaml" in str(e.value)
+
+
+def test_a_file_that_disagrees_with_the_package_is_refused(folder: Path) -> None:
+    text = (folder / "2026.yaml").read_text(encoding="utf-8").replace("workdays: [2026-09-20, 2026-10-10]",
+                                                                      "workdays: [2026-10-10]")
+    (folder / "2026.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="与 chinese-calendar 收录的 2026 年安排不一致：2026-09-20"):
+        deadlines.load_calendar(folder)
