@@ -50,6 +50,8 @@ class Row:
     unknown: int = 0
     overdue: int = 0
     no_release: int = 0
+    late_rows: int = 0
+    findings: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -75,7 +77,8 @@ class ComplianceReport:
     def totals(self) -> Row:
         t = Row("合计 Total", "")
         for r in self.rows:
-            for k in ("datasets", "releases", "on_time", "late", "unknown", "overdue", "no_release"):
+            for k in ("datasets", "releases", "on_time", "late", "unknown", "overdue", "no_release", "late_rows",
+                      "findings"):
                 setattr(t, k, getattr(t, k) + getattr(r, k))
         return t
 
@@ -92,7 +95,8 @@ class ComplianceReport:
 
     def _sections(self) -> list[tuple[str, list[str], list[list[str]]]]:
         summary = [[r.agency, DOMAINS.get(r.domain, r.domain), str(r.datasets), str(r.releases), str(r.on_time),
-                    str(r.late), str(r.unknown), str(r.overdue), str(r.no_release), _rate(r.on_time_rate)]
+                    str(r.late), str(r.unknown), str(r.overdue), str(r.no_release), _rate(r.on_time_rate),
+                    str(r.late_rows), str(r.findings)]
                    for r in [*self.rows, self.totals]]
         overdue = [[e.dataset, e.agency, FREQUENCIES[e.frequency], f"{e.last_version}（{e.last_published}）",
                     e.next_formed, e.due or "—", str(e.working_days_late), str(e.days_late)] for e in self.overdue]
@@ -103,7 +107,8 @@ class ComplianceReport:
         return [
             ("按机构和领域 By agency and domain",
              ["发布机构 Agency", "领域 Domain", "数据集 Datasets", "发布 Releases", "按时 On time", "逾期发布 Late",
-              "无法判断 Unknown", "逾期未更新 Overdue", "尚未发布 No release", "按时率 On-time rate"], summary),
+              "无法判断 Unknown", "逾期未更新 Overdue", "尚未发布 No release", "按时率 On-time rate",
+              "逾期公示记录 Rows published late", "履职问题 Findings"], summary),
             ("逾期未更新 Overdue datasets",
              ["数据集 Dataset", "发布机构 Agency", "更新频率 Frequency", "上次发布 Last release",
               "应形成新信息 Next information", "公开期限 Due", "逾期工作日 Working days late", "逾期天数 Days late"],
@@ -131,6 +136,9 @@ class ComplianceReport:
             "逾期未更新：按更新频率，上次信息形成（无则发布）之后一个周期应形成新信息，其后期限内没有新版本。"
             " Overdue: no new release within the deadline after the next period's information was due.",
             "只统计主动公开的数据集。Only 主动公开 (proactive) datasets are counted.",
+            "逾期公示记录、履职问题：发布版本自身的 findings.csv 中标出的行（如双公示超过 7 个工作日才公示、超支、无说明的减少），"
+            "随数据公开，不阻止发布。Rows the release's findings.csv flags (late 双公示, overspending, a drop without"
+            " 说明): published, never blocking.",
         ]
 
     def to_markdown(self) -> str:
@@ -181,7 +189,7 @@ class ComplianceReport:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         cols = ["agency", "domain", "domain_zh", "datasets", "releases", "on_time", "late", "unknown", "overdue",
-                "no_release", "on_time_rate"]
+                "no_release", "on_time_rate", "late_rows", "findings"]
         w.writerow(cols)
         for r in self.rows:
             d = r.to_dict()
@@ -229,6 +237,8 @@ def build(project: Project, year: int | None = None, *, agency: str | None = Non
                 releases.append(s)
                 row.releases += 1
                 setattr(row, s.status.replace("-", "_"), getattr(row, s.status.replace("-", "_")) + 1)
+                row.late_rows += s.late_rows
+                row.findings += s.findings
         if not known:
             row.no_release += 1
             no_release.append({"dataset": spec.id, "agency": spec.publisher.name, "domain": spec.domain})

@@ -9,7 +9,7 @@ ran out, it is on time all the same; otherwise the reason names the missing year
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,7 @@ class ReleaseInfo:
     formed: dt.date | None
     formed_from: Literal["data", "source"] | None
     rule: Deadline
+    findings: dict[str, int] = field(default_factory=dict)  # conduct findings of the release by category
 
 
 @dataclass
@@ -64,6 +65,8 @@ class ReleaseStatus:
     working_days_late: int | None = None
     days_late: int | None = None
     reason: str | None = None
+    late_rows: int = 0  # rows the release itself flags as published late (双公示 7 working days)
+    findings: int = 0
 
 
 @dataclass
@@ -99,7 +102,7 @@ def load_releases(project: Project, history: History | None = None) -> dict[str,
             published = dt.datetime.fromisoformat(m["created"]).astimezone(CHINA).date()
             infos.append(ReleaseInfo(spec.id, v, published, dt.date.fromisoformat(formed_text) if formed_text else None,
                                      formed_from if formed_text else None,  # type: ignore[arg-type]
-                                     _rule(m, spec)))
+                                     _rule(m, spec), dict((m.get("findings") or {}).get("by_category") or {})))
         out[spec.id] = infos
     return out
 
@@ -116,7 +119,7 @@ def _rule(manifest: dict[str, Any], spec: DatasetSpec) -> Deadline:
 def judge(spec: DatasetSpec, r: ReleaseInfo) -> ReleaseStatus:
     base = ReleaseStatus(spec.id, r.version, spec.publisher.name, spec.domain,
                          r.formed.isoformat() if r.formed else None, r.formed_from, r.published.isoformat(), None,
-                         "unknown")
+                         "unknown", late_rows=r.findings.get("late", 0), findings=sum(r.findings.values()))
     if r.formed is None:
         base.reason = "没有信息形成日期：在数据集规格的 deadline.from 中指定日期字段，或用 source（来源文件日期）"
         return base
