@@ -109,3 +109,29 @@ def test_a_file_that_disagrees_with_the_package_is_refused(folder: Path) -> None
     (folder / "2026.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match="与 chinese-calendar 收录的 2026 年安排不一致：2026-09-20"):
         deadlines.load_calendar(folder)
+
+
+def test_every_bundled_dataset_has_a_formed_date(tmp_path: Path) -> None:
+    """Datasets with no date column are dated by their source, so compliance never says 无法判断 for them."""
+    import os
+
+    from gongkai import Project
+    from gongkai.schedule.compliance import build
+
+    project = Project(REPO, store=tmp_path / "store")
+    for spec in project.specs:
+        assert spec.formed_field is None or spec.fields[spec.formed_field]["type"] == "date", spec.id
+    ids = ["culture-sports-facilities", "dibao-village-counts"]  # no date column: dated by the source file
+    for d in ids:
+        copies = []
+        for p in project.spec(d).source_paths():
+            copies.append(Path(shutil.copy(p, tmp_path / p.name)))
+            os.utime(copies[-1], (p.stat().st_atime, dt.datetime(2026, 11, 20, 12).timestamp()))
+        outcome = project.release(d, copies)
+        assert outcome.manifest is not None
+        assert (outcome.manifest["information_formed"], outcome.manifest["information_formed_from"]) == (
+            "2026-11-20", "source")
+    today = dt.date.fromisoformat(outcome.manifest["created"][:10])
+    report = build(project, today.year, as_of=today)
+    assert [r.status for r in report.releases if r.dataset in ids] and all(
+        r.status != "unknown" for r in report.releases if r.dataset in ids)
