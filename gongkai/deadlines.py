@@ -243,3 +243,24 @@ def days_between(start: dt.date, end: dt.date, counting: Literal["working", "cal
     if counting == "calendar":
         return max((end - start).days, 0)
     return working_days_between(start, end)
+
+
+@dataclass(frozen=True)
+class RequestClock:
+    """The answer deadline of a 依申请公开 request (政府信息公开条例 2019 第三十三条: 20 working days from receipt,
+    extendable once by at most 20 working days; 第三十条: after a 补正 notice the time runs from the day the
+    corrected request arrives)."""
+
+    received: dt.date
+    corrected: dt.date | None = None  # when the 补正 (corrected) request arrived
+    extended: bool = False
+
+    @property
+    def start(self) -> dt.date:
+        return self.corrected or self.received
+
+    def due(self) -> dt.date | None:
+        return add_working_days(self.start, 40 if self.extended else 20)
+
+    def status(self, answered: dt.date | None, today: dt.date) -> Timeliness:
+        return timeliness(self.start, 40 if self.extended else 20, answered, today)

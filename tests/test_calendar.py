@@ -135,3 +135,18 @@ def test_every_bundled_dataset_has_a_formed_date(tmp_path: Path) -> None:
     report = build(project, today.year, as_of=today)
     assert [r.status for r in report.releases if r.dataset in ids] and all(
         r.status != "unknown" for r in report.releases if r.dataset in ids)
+
+
+def test_request_clock_20_plus_20_working_days_and_correction() -> None:
+    """依申请公开: received Fri 2026-09-18 → 20 working days: Sun Sep 20 (调休) 1, Sep 21–24 5, 中秋 Sep 25–27, Sep 28–30 8, 国庆 Oct 1–7, Oct 8–9 10, Sat Oct 10 (调休) 11,
+    Oct 12–16 16, Oct 19–22 20 → Thu Oct 22; extended by 20 → Oct 23, 26–30 (6), Nov 2–6 (11), 9–13 (16),
+    16–19 (20) → Thu Nov 19."""
+    from gongkai.deadlines import RequestClock
+
+    assert RequestClock(D(2026, 9, 18)).due() == D(2026, 10, 22)
+    assert RequestClock(D(2026, 9, 18), extended=True).due() == D(2026, 11, 19)
+    # a 补正 notice: the time runs again from the corrected request (Mon Nov 2 → 20 working days → Mon Nov 30)
+    clock = RequestClock(D(2026, 9, 18), corrected=D(2026, 11, 2))
+    assert clock.due() == D(2026, 11, 30)
+    assert clock.status(None, D(2026, 12, 1)).status == "overdue"
+    assert clock.status(D(2026, 11, 30), D(2026, 12, 1)).status == "on-time"
