@@ -150,3 +150,20 @@ def test_request_clock_20_plus_20_working_days_and_correction() -> None:
     assert clock.due() == D(2026, 11, 30)
     assert clock.status(None, D(2026, 12, 1)).status == "overdue"
     assert clock.status(D(2026, 11, 30), D(2026, 12, 1)).status == "on-time"
+
+
+def test_a_working_days_schedule_runs_on_adjusted_sundays_and_skips_holidays() -> None:
+    from zoneinfo import ZoneInfo
+
+    from gongkai.spec.pipelines import load_pipeline
+
+    use_calendar(REPO / "calendar")
+    p = load_pipeline(REPO / "pipelines" / "daily-double-disclosure.pipeline.yaml")
+    cn = ZoneInfo("Asia/Shanghai")
+    # Sat 2025-09-27 15:00 → Sun 2025-09-28 09:00, a 调休 working Sunday
+    assert p.next_run(dt.datetime(2025, 9, 27, 15, 0, tzinfo=cn)) == dt.datetime(2025, 9, 28, 9, 0, tzinfo=cn)
+    # Tue 2025-09-30 15:00 → Thu 2025-10-09 09:00 (国庆 and 中秋 Oct 1–8 skipped)
+    assert p.next_run(dt.datetime(2025, 9, 30, 15, 0, tzinfo=cn)) == dt.datetime(2025, 10, 9, 9, 0, tzinfo=cn)
+    # Fri 2026-02-13 15:00 → Sat 2026-02-14 09:00 (调休), then 春节 until Tue Feb 24
+    assert p.next_run(dt.datetime(2026, 2, 13, 15, 0, tzinfo=cn)) == dt.datetime(2026, 2, 14, 9, 0, tzinfo=cn)
+    assert p.next_run(dt.datetime(2026, 2, 14, 15, 0, tzinfo=cn)) == dt.datetime(2026, 2, 24, 9, 0, tzinfo=cn)
