@@ -167,3 +167,24 @@ def test_a_working_days_schedule_runs_on_adjusted_sundays_and_skips_holidays() -
     # Fri 2026-02-13 15:00 → Sat 2026-02-14 09:00 (调休), then 春节 until Tue Feb 24
     assert p.next_run(dt.datetime(2026, 2, 13, 15, 0, tzinfo=cn)) == dt.datetime(2026, 2, 14, 9, 0, tzinfo=cn)
     assert p.next_run(dt.datetime(2026, 2, 14, 15, 0, tzinfo=cn)) == dt.datetime(2026, 2, 24, 9, 0, tzinfo=cn)
+
+
+@pytest.mark.postgres
+def test_postgres_uses_the_added_year(folder: Path) -> None:
+    import os
+
+    psycopg2 = pytest.importorskip("psycopg2")
+    shutil.copy(FIXTURE, folder / "2027.yaml")
+    use_calendar(folder)
+    pg = psycopg2.connect(os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    pg.autocommit = True
+    schema = "gongkai_test_calendar_2027"  # its own schema: the shared gongkai_ref keeps the bundled calendar
+    try:
+        deadlines.create_postgres_functions(pg, schema=schema)
+        with pg.cursor() as cur:
+            cur.execute(f"SELECT {schema}.gk_working_days('2027-01-29', '2027-03-04')")
+            assert cur.fetchone()[0] == 20
+    finally:
+        with pg.cursor() as cur:
+            cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        pg.close()
