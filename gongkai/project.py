@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .deadlines import use_calendar
 from .errors import ConfigError
 from .quoting import q
 from .release.store import Store, default_store
@@ -69,6 +70,15 @@ def find_root(start: Path | None = None, given: Path | None = None) -> Path:
                       "Run gongkai inside a project directory, or set GONGKAI_PROJECT.")
 
 
+def source_date(paths: list[Path]) -> dt.date | None:
+    """When the information was formed, for a dataset dated by its source: the newest file's modification day
+    (Beijing time)."""
+    from zoneinfo import ZoneInfo
+
+    stamps = [p.stat().st_mtime for p in paths if p.is_file()]
+    return dt.datetime.fromtimestamp(max(stamps), ZoneInfo("Asia/Shanghai")).date() if stamps else None
+
+
 class Project:
     """A project directory (specs, schemas, suites), the release store it writes to, and its settings."""
 
@@ -79,6 +89,7 @@ class Project:
         self.specs = Specs(self.root, self.settings.cache_dir() / "schemas-accepted")
         self.store = Store(default_store(self.root, self.settings.store))
         self.database_url = self.settings.database_url
+        use_calendar(self.root / "calendar")
 
     @classmethod
     def discover(cls, settings: Settings | None = None, store: Path | None = None,
@@ -148,6 +159,7 @@ class Project:
             materialise(spec, ws.con, protection)
             with self.store.staging(spec.id) as tmp:
                 t = time.perf_counter()
+                formed = formed or (source_date(sources or spec.source_paths()) if spec.formed_field is None else None)
                 formed_on, formed_from = (formed.isoformat(), "source") if formed else (None, None)
                 if spec.formed_field and spec.formed_field not in protection.dropped_fields:
                     latest_date = ws.con.execute(f"SELECT max({q(spec.formed_field)}) FROM {FINAL}").fetchone()[0]  # type: ignore[index]

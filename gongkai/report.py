@@ -61,6 +61,8 @@ class Problem:
     value: str | None = None
     rule: str | None = None
     severity: Literal["error", "warning"] = "error"
+    finding: str | None = None  # the category of a conduct finding (published, never blocking); None for defects
+    key: str | None = None  # the row's primary key, for a finding
 
     @property
     def title(self) -> str:

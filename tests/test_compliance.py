@@ -18,9 +18,11 @@ from click.testing import CliRunner
 from gongkai import Project
 from gongkai.cli import cli
 from gongkai.errors import UsageError
-from gongkai.schedule.compliance import ReleaseInfo, build, expected_next, judge, load_releases
+from gongkai.schedule.compliance import build
 from gongkai.schedule.history import History
 from gongkai.schedule.runner import Runner
+from gongkai.schedule.timeliness import ReleaseInfo, expected_next, judge, load_releases
+from gongkai.spec.deadline import Deadline
 
 from .conftest import REPO
 from .schedule_support import VILLAGE, SourceServer, fake_release, village_csv, write_pipeline
@@ -78,7 +80,7 @@ def test_year_2025_per_agency_and_domain(project: Project) -> None:
     v1, v2 = by_version[(FUNDS, "v1")], by_version[(FUNDS, "v2")]
     assert (v1.due, v1.published, v1.status) == ("2025-10-30", "2025-10-30", "on-time")
     assert (v2.due, v2.status, v2.working_days_late, v2.days_late) == ("2025-12-01", "late", 4, 4)
-    assert by_version[(VILLAGE, "v1")].status == "unknown" and "no formed date" in by_version[(VILLAGE, "v1")].reason
+    assert by_version[(VILLAGE, "v1")].status == "unknown" and "没有信息形成日期" in by_version[(VILLAGE, "v1")].reason
     assert (VILLAGE, "v2") not in by_version
 
     [overdue] = report.overdue
@@ -105,7 +107,7 @@ def test_the_next_year_and_beyond_the_calendar(project: Project) -> None:
     y2027 = build(project, 2027, today=D(2027, 2, 1))
     [facilities] = [r for r in y2027.releases if r.dataset == FACILITIES]
     assert (facilities.status, facilities.due) == ("unknown", None)
-    assert "beyond the years of the holiday calendar" in (facilities.reason or "")
+    assert "2027 年的节假日安排不在" in (facilities.reason or "") and "calendar/2027.yaml" in (facilities.reason or "")
     monthly = [e for e in build(project, 2027, today=D(2027, 2, 1)).overdue if e.dataset == VILLAGE]
     assert monthly == []  # the due date would be in 2027: unknown, so not called overdue
 
@@ -113,9 +115,9 @@ def test_the_next_year_and_beyond_the_calendar(project: Project) -> None:
 def test_seven_working_days_for_licences_and_penalties() -> None:
     spec = Project(REPO).spec(RELIEF)
     # formed Thu 2026-02-12: Fri 13, Sat 14 (调休), then 春节 until Feb 23, Feb 24–27, Sat Feb 28 (调休) → due Feb 28
-    on_time = judge(spec, ReleaseInfo(RELIEF, "v1", D(2026, 2, 28), D(2026, 2, 12), "data", 7))
+    on_time = judge(spec, ReleaseInfo(RELIEF, "v1", D(2026, 2, 28), D(2026, 2, 12), "data", Deadline(days=7)))
     assert (on_time.due, on_time.status) == ("2026-02-28", "on-time")
-    late = judge(spec, ReleaseInfo(RELIEF, "v2", D(2026, 3, 2), D(2026, 2, 12), "data", 7))
+    late = judge(spec, ReleaseInfo(RELIEF, "v2", D(2026, 3, 2), D(2026, 2, 12), "data", Deadline(days=7)))
     assert (late.status, late.working_days_late, late.days_late) == ("late", 1, 2)  # Sunday Mar 1 is no working day
 
 

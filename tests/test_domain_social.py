@@ -122,13 +122,13 @@ def _county(rows: Rows, code: str) -> dict[str, object]:
 
 
 # rule → (quarter, county, the cells to change given all quarters' rows)
+SA_DROP = (3, "530326", lambda qs: {"农村低保/人数": 0, "农村低保/户数": 0})  # a finding, not a defect
 SA_CASES: dict[str, tuple[int, str, Callable[[dict[int, Rows]], dict[str, object]]]] = {
     "households-within-persons": (2, "530302", lambda qs: {"城市低保/户数": 99999}),
     "urban-standard-range": (1, "530381", lambda qs: {"城市低保/月人均保障标准（元）": 9600}),  # a yearly figure
     "rural-standard-range": (1, "530381", lambda qs: {"农村低保/年人均保障标准（元）": 540}),  # a monthly figure
     "extreme-poverty-standard-range": (3, "533401", lambda qs: {"特困人员救助供养/分散供养月标准（元）": 8580}),
     "subsidy-within-standard": (2, "532501", lambda qs: {"城市低保/月人均补助水平（元）": 900}),
-    "unannounced-drop": (3, "530326", lambda qs: {"农村低保/人数": 0, "农村低保/户数": 0}),
     "cumulative-not-decreasing": (2, "533423", lambda qs: {  # this quarter's spending instead of the year's
         "城市低保/本年累计支出": float(_county(qs[1], "533423")["城市低保/本年累计支出"]) / 2}),  # type: ignore[arg-type]
 }
@@ -146,6 +146,15 @@ def test_social_assistance_rule_rejects_bad_source(project: Project, tmp_path: P
     [p] = [p for p in problems(outcome, "quality") if p.rule == rule]
     assert (p.file, p.sheet, p.row) == (f"q{quarter}.xlsx", "社会救助", FIRST_DATA_ROW + list(gen.COUNTY_NAMES).index(code))
     assert p.hint
+
+
+def test_drop_without_explanation_is_a_published_finding(project: Project, tmp_path: Path) -> None:
+    """A drop to 0 without 说明 is the agency's conduct to report, not a defect: the release goes ahead."""
+    outcome = project.validate(SA, _sa_sources(tmp_path, lambda qs: _county(qs[3], "530326").update(SA_DROP[2](qs))))
+    assert outcome.status == "valid"
+    [p] = [p for p in problems(outcome, "quality") if p.rule == "unannounced-drop"]
+    assert (p.finding, p.severity, p.file, p.row) == ("unexplained-drop", "warning", "q3.xlsx",
+                                                      FIRST_DATA_ROW + list(gen.COUNTY_NAMES).index("530326"))
 
 
 def test_drop_to_zero_with_explanation_passes(project: Project, tmp_path: Path) -> None:
@@ -387,7 +396,7 @@ PG_URL = os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.
 def test_postgres_engine_finds_the_same_rows(tmp_path: Path) -> None:
     def sa_edit(qs: dict[int, Rows]) -> None:
         for rule in ("households-within-persons", "unannounced-drop", "cumulative-not-decreasing", "subsidy-within-standard"):
-            quarter, code, change = SA_CASES[rule]
+            quarter, code, change = SA_DROP if rule == "unannounced-drop" else SA_CASES[rule]
             _county(qs[quarter], code).update(change(qs))
         del qs[3][0]  # a county missing from the third quarter: a warning
 

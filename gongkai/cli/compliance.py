@@ -58,3 +58,24 @@ def compliance(c: Context, agency: str | None, year: int | None, as_of: dt.datet
         click.echo(report.render(fmt), nl=False)
         if published:
             err_console.print(escape(f"published: {published['url']} ({published['writes']} write(s))"))
+
+
+@click.command("annual-report")
+@click.option("--agency", required=True, help="The agency reporting (the publisher name, e.g. 省财政厅).")
+@click.option("--year", type=int, required=True, help="Year reported.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv"]), default="md", show_default=True,
+              help="What is printed.")
+@click.option("--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Also write annual-report-<year>.md/.html/.csv into this directory.")
+@pass_ctx
+@handle_errors
+def annual_report(c: Context, agency: str, year: int, fmt: str, output: Path | None) -> None:
+    """The tables of the 政府信息公开工作年度报告 that released data fills (主动公开, 依申请公开, timeliness)."""
+    from ..schedule.annual import build
+
+    report = build(c.project, agency, year)
+    if output:
+        output.mkdir(parents=True, exist_ok=True)
+        for ext in ("md", "html", "csv"):
+            (output / f"annual-report-{year}.{ext}").write_text(report.render(ext), encoding="utf-8")
+    click.echo(report.render(fmt), nl=False)

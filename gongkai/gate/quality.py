@@ -55,7 +55,7 @@ def resolve(suite: Suite, previous_rows: int | None) -> tuple[list[Expectation],
                 kw["min_value"] = math.ceil(previous_rows * float(e.kwargs["min_ratio_of_previous"]))
             if "max_ratio_of_previous" in e.kwargs:
                 kw["max_value"] = math.floor(previous_rows * float(e.kwargs["max_ratio_of_previous"]))
-            e = Expectation(e.type, kw, e.id, e.message, e.hint, e.severity, e.meta)
+            e = Expectation(e.type, kw, e.id, e.message, e.hint, e.severity, e.meta, e.kind, e.finding)
         out.append(e)
     return out, notes
 
@@ -69,6 +69,7 @@ class QualityRunner:
         self.suite, self.con, self.schema, self.table = suite, con, schema, table
         self.native = native  # False: every expectation through Great Expectations (the reference)
         self.locations, self.url = locations, database_url
+        self.keys = [k for k in schema.primary_key if k in schema.names]  # named in a finding, so it can be found
         self._pg: Any = None
         self._pg_table: str | None = None
         self._upload: Future[None] | None = None
@@ -129,16 +130,19 @@ class QualityRunner:
 
     def _sql_rule(self, e: Expectation, report: Report, fetch: Any, table: str) -> None:
         sql = e.kwargs["unexpected_rows_query"].replace("{batch}", table)
-        wrapped = f"SELECT u._src, u._row FROM ({sql}) AS u ORDER BY u._src, u._row"
+        keys = self.keys if e.kind == "finding" else []
+        cols = "".join(f", CAST(u.{q(k)} AS VARCHAR)" for k in keys)
+        wrapped = f"SELECT u._src, u._row{cols} FROM ({sql}) AS u ORDER BY u._src, u._row"
         try:
             rows = fetch(wrapped)
         except Exception as ex:
             raise ConfigError(f"{self.suite.path}: rule {e.id}: the SQL failed: {pii.scrub(str(ex).splitlines()[0])}",
                               "The query must be portable SQL over {batch} returning whole rows (SELECT * or t.*).") from None
-        for src, row in rows:
+        for src, row, *key in rows:
             file, sheet = self.locations[src]
             report.add(Problem("quality", e.message, e.hint, file=file, sheet=sheet, row=row, rule=e.id,
-                               severity=e.severity))
+                               severity=e.severity, finding=e.finding,
+                               key=pii.scrub(" / ".join("" if k is None else str(k) for k in key)) if key else None))
 
     def _native(self, e: Expectation, report: Report, fetch: Any, table: str) -> None:
         """A Great Expectations kind computed by :mod:`.expectations`, reported as Great Expectations' result is."""
@@ -161,10 +165,11 @@ class QualityRunner:
                 report.add(Problem("quality", e.message, e.hint, file=file, sheet=sheet, row=int(item["_row"]),
                                    field=e.columns()[0] if e.columns() else None,
                                    value=", ".join(f"{k}={_show(v)}" for k, v in value.items()) or None,
-                                   rule=e.id, severity=e.severity))
+                                   rule=e.id, severity=e.severity, finding=e.finding))
         else:
             report.add(Problem("quality", e.message + (f"（实际值：{observed}）" if observed is not None else ""),
-                               e.hint, rule=e.id, severity=e.severity, field=e.columns()[0] if e.columns() else None))
+                               e.hint, rule=e.id, severity=e.severity, field=e.columns()[0] if e.columns() else None,
+                               finding=e.finding))
 
     # -- Great Expectations --------------------------------------------------------------------------------
 
@@ -223,6 +228,8 @@ class QualityRunner:
         """Fields the suite reads: named in kwargs, or appearing as a word in a rule's SQL."""
         sql = " ".join(str(e.kwargs.get("unexpected_rows_query", "")) for e in expectations)
         named = {c for e in expectations for c in e.columns()}
+        if any(e.kind == "finding" for e in expectations):
+            named |= set(self.keys)  # a finding names its row by the key
         return [f for f in self.schema.names if f in named or re.search(rf"\b{re.escape(f)}\b", sql)]
 
     def _copy_to_postgres(self, columns: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -12,7 +13,6 @@ from typing import Any
 
 import duckdb
 
-from ..deadlines import add_working_days
 from ..files import sha256_file
 from ..gate.pii import scrub, scrub_tree
 from ..gate.protect import Protection
@@ -105,6 +105,7 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
     changes = compare(con, old, FINAL, [k for k in spec.primary_key if k in names], names)
     changes = {"dataset": spec.id, "from_version": previous[0] if previous else None, "to_version": version, **changes}
     dump_json(out / "changelog.json", scrub_tree(changes))
+    findings = write_findings(report, out / "findings.csv")
     report.write_json(out / "validation.json")
     report.write_html(out / "validation.html", title=scrub(f"{spec.title.zh} {version}"))
 
@@ -121,20 +122,21 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "information_formed": formed,
         "information_formed_from": formed_from if formed else None,  # "data" (formed_field) or "source" (its date)
-        "disclosure_deadline": _deadline(formed, spec.deadline_working_days),
+        "disclosure_deadline": _deadline(formed, spec),
         "title": spec.title.model_dump(),
         "publisher": spec.publisher.model_dump(exclude_none=True),
         "domain": spec.domain,
         "disclosure": spec.disclosure,
         "legal_basis": spec.legal_basis,
         "update_frequency": spec.update_frequency,
-        "deadline_working_days": spec.deadline_working_days,
+        "deadline": spec.deadline.model_dump(by_alias=True),
         "license": spec.license,
         "row_count": rows,
         "fingerprint": fp,
         "sources": [{k: s[k] for k in ("name", "format", "sha256", "encoding", "sheet", "rows") if s.get(k) is not None}
                     for s in sources],
         "validation": {"valid": report.valid, "errors": report.error_count, "warnings": report.warning_count},
+        "findings": findings,
         "protection": protection.to_dict(),
         "changes": {k: changes.get(k) for k in ("added", "removed", "changed")},
         "files": {name: {"sha256": sha256_file(out / name), "bytes": (out / name).stat().st_size} for name in files},
@@ -148,11 +150,37 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
     return manifest
 
 
-def _deadline(formed: str | None, working_days: int) -> str | None:
+FINDING_COLUMNS = ["rule", "finding", "finding_zh", "message", "key", "file", "sheet", "row", "value"]
+
+
+def write_findings(report: Report, path: Path) -> dict[str, Any]:
+    """The conduct findings of the gate (late publication, overspending…) as data of the release: ``findings.csv``
+    with the row's key and where it came from; returns the counts the manifest and compliance keep."""
+    from ..spec.suite import FINDINGS
+
+    found = [p for p in report.problems if p.finding]
+    by_category: dict[str, int] = {}
+    by_rule: dict[str, int] = {}
+    for p in found:
+        by_category[p.finding or "other"] = by_category.get(p.finding or "other", 0) + 1
+        by_rule[p.rule or p.type] = by_rule.get(p.rule or p.type, 0) + 1
+    if not found:
+        return {"total": 0}
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(FINDING_COLUMNS)
+        for p in found:
+            w.writerow([scrub(str(v)) if v is not None else "" for v in
+                        (p.rule, p.finding, FINDINGS.get(p.finding or "", ""), p.message, p.key, p.file, p.sheet,
+                         p.row, p.value)])
+    return {"total": len(found), "by_category": by_category, "by_rule": by_rule, "file": path.name}
+
+
+def _deadline(formed: str | None, spec: DatasetSpec) -> str | None:
     """Due date of the disclosure; None when the formed date is unknown or beyond the holiday calendar."""
     if not formed:
         return None
-    due = add_working_days(dt.date.fromisoformat(formed), working_days)
+    due = spec.deadline.due(dt.date.fromisoformat(formed))
     return due.isoformat() if due else None
 
 

@@ -50,7 +50,7 @@ def _dataset(spec: DatasetSpec) -> list[str]:
              f"| 发布单位 publisher | {spec.publisher.name} |",
              f"| 公开属性 disclosure | {spec.disclosure} |",
              f"| 更新频率 frequency | {FREQUENCIES[spec.update_frequency]} ({spec.update_frequency}) |",
-             f"| 公开时限 deadline | 信息形成或变更之日起 {spec.deadline_working_days} 个工作日 |",
+             f"| 公开时限 deadline | {spec.deadline.describe_zh()} |",
              f"| 法律依据 legal basis | {'；'.join(spec.legal_basis)} |",
              f"| 许可 licence | {spec.license} |"]
     if spec.tags:

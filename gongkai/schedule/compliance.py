@@ -1,8 +1,8 @@
 """Disclosure timeliness per agency and domain: releases on time, late, unknown; datasets overdue.
 
 A release is judged by its due date — the day its information was formed or changed (from the data's
-``formed_field``, or from the source's modification date when the pipeline says ``formed: last-modified``) plus
-``deadline_working_days`` working days, counted from the next day on China's calendar — against the day it was
+``deadline.from`` field, or from the source's date) plus the spec's ``deadline`` (working days on China's
+calendar, or calendar days), counted from the next day — against the day it was
 published (the release's creation date, Beijing time). A dataset whose update frequency has passed is overdue
 when no new release came within the deadline after the next period's information was due to be formed. Beyond
 the years the holiday calendar covers the answer is "unknown", never a guess. Only 主动公开 datasets are judged:
@@ -17,144 +17,27 @@ import html
 import io
 import json
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-import chinese_calendar
-from dateutil.relativedelta import relativedelta
-
-from ..deadlines import add_working_days, working_days_between
 from ..errors import UsageError
 from ..vocab import DOMAINS, FREQUENCIES
+from .timeliness import (
+    STATUS_ZH,
+    Expected,
+    ReleaseStatus,
+    calendar_years,
+    expected_next,
+    judge,
+    load_releases,
+    today_in_china,
+)
+
+REPORT_FORMATS = {"md": "Markdown", "html": "HTML", "json": "JSON", "csv": "CSV"}
 
 if TYPE_CHECKING:
     from ..ckan.client import Client
     from ..project import Project
-    from ..spec.dataset import DatasetSpec
     from .history import History
-
-CHINA = ZoneInfo("Asia/Shanghai")
-STEP: dict[str, relativedelta] = {
-    "daily": relativedelta(days=1), "weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1),
-    "quarterly": relativedelta(months=3), "half-yearly": relativedelta(months=6), "yearly": relativedelta(years=1),
-}
-REPORT_FORMATS = {"md": "Markdown", "html": "HTML", "json": "JSON", "csv": "CSV"}
-STATUS_ZH = {"on-time": "按时", "late": "逾期发布", "unknown": "无法判断", "overdue": "逾期未更新", "pending": "未到期"}
-
-
-def today_in_china() -> dt.date:
-    return dt.datetime.now(CHINA).date()
-
-
-def calendar_years() -> tuple[int, int]:
-    years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
-    return min(years), max(years)
-
-
-@dataclass(frozen=True)
-class ReleaseInfo:
-    dataset: str
-    version: str
-    published: dt.date
-    formed: dt.date | None
-    formed_from: Literal["data", "source"] | None
-    working_days: int
-
-
-@dataclass
-class ReleaseStatus:
-    dataset: str
-    version: str
-    agency: str
-    domain: str
-    formed: str | None
-    formed_from: str | None
-    published: str
-    due: str | None
-    status: Literal["on-time", "late", "unknown"]
-    working_days_late: int | None = None
-    days_late: int | None = None
-    reason: str | None = None
-
-
-@dataclass
-class Expected:
-    """The next release a dataset's update frequency calls for."""
-
-    dataset: str
-    agency: str
-    domain: str
-    frequency: str
-    last_version: str
-    last_published: str
-    next_formed: str
-    due: str | None
-    status: Literal["pending", "overdue", "unknown"]
-    working_days_late: int | None = None
-    days_late: int | None = None
-    working_days_left: int | None = None
-
-
-def load_releases(project: Project, history: History | None = None) -> dict[str, list[ReleaseInfo]]:
-    """Every release in the store with its formed and published dates (formed from the manifest, else from a
-    source date the run history recorded)."""
-    out: dict[str, list[ReleaseInfo]] = {}
-    for spec in project.specs:
-        source_dates = history.formed_dates(spec.id) if history is not None else {}
-        infos = []
-        for v in project.store.versions(spec.id):
-            m = project.store.manifest(spec.id, v)
-            formed_text, formed_from = m.get("information_formed"), m.get("information_formed_from") or "data"
-            if not formed_text and v in source_dates:
-                formed_text, formed_from = source_dates[v], "source"
-            published = dt.datetime.fromisoformat(m["created"]).astimezone(CHINA).date()
-            infos.append(ReleaseInfo(spec.id, v, published, dt.date.fromisoformat(formed_text) if formed_text else None,
-                                     formed_from if formed_text else None,  # type: ignore[arg-type]
-                                     int(m.get("deadline_working_days") or spec.deadline_working_days)))
-        out[spec.id] = infos
-    return out
-
-
-def judge(spec: DatasetSpec, r: ReleaseInfo) -> ReleaseStatus:
-    base = ReleaseStatus(spec.id, r.version, spec.publisher.name, spec.domain,
-                         r.formed.isoformat() if r.formed else None, r.formed_from, r.published.isoformat(), None,
-                         "unknown")
-    if r.formed is None:
-        base.reason = "no formed date (set formed_field in the dataset spec, or formed: last-modified in the pipeline)"
-        return base
-    due = add_working_days(r.formed, r.working_days)
-    if due is None:
-        base.reason = "the due date lies beyond the years of the holiday calendar"
-        return base
-    base.due = due.isoformat()
-    if r.published <= due:
-        base.status, base.working_days_late, base.days_late = "on-time", 0, 0
-    else:
-        base.status = "late"
-        base.working_days_late = working_days_between(due, r.published)
-        base.days_late = (r.published - due).days
-    return base
-
-
-def expected_next(spec: DatasetSpec, last: ReleaseInfo, as_of: dt.date) -> Expected | None:
-    """When the release after ``last`` is due by the dataset's update frequency; None for irregular datasets."""
-    step = STEP.get(spec.update_frequency)
-    if step is None:
-        return None
-    next_formed = (last.formed or last.published) + step
-    due = add_working_days(next_formed, last.working_days)
-    e = Expected(spec.id, spec.publisher.name, spec.domain, spec.update_frequency, last.version,
-                 last.published.isoformat(), next_formed.isoformat(), due.isoformat() if due else None, "unknown")
-    if due is None:
-        return e
-    if as_of > due:
-        e.status, e.working_days_late, e.days_late = "overdue", working_days_between(due, as_of), (as_of - due).days
-        if e.working_days_late is None:
-            e.status = "unknown"
-    else:
-        e.status, e.working_days_left = "pending", working_days_between(as_of, due)
-    return e
-
 
 @dataclass
 class Row:
@@ -167,6 +50,8 @@ class Row:
     unknown: int = 0
     overdue: int = 0
     no_release: int = 0
+    late_rows: int = 0
+    findings: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -192,7 +77,8 @@ class ComplianceReport:
     def totals(self) -> Row:
         t = Row("合计 Total", "")
         for r in self.rows:
-            for k in ("datasets", "releases", "on_time", "late", "unknown", "overdue", "no_release"):
+            for k in ("datasets", "releases", "on_time", "late", "unknown", "overdue", "no_release", "late_rows",
+                      "findings"):
                 setattr(t, k, getattr(t, k) + getattr(r, k))
         return t
 
@@ -209,7 +95,8 @@ class ComplianceReport:
 
     def _sections(self) -> list[tuple[str, list[str], list[list[str]]]]:
         summary = [[r.agency, DOMAINS.get(r.domain, r.domain), str(r.datasets), str(r.releases), str(r.on_time),
-                    str(r.late), str(r.unknown), str(r.overdue), str(r.no_release), _rate(r.on_time_rate)]
+                    str(r.late), str(r.unknown), str(r.overdue), str(r.no_release), _rate(r.on_time_rate),
+                    str(r.late_rows), str(r.findings)]
                    for r in [*self.rows, self.totals]]
         overdue = [[e.dataset, e.agency, FREQUENCIES[e.frequency], f"{e.last_version}（{e.last_published}）",
                     e.next_formed, e.due or "—", str(e.working_days_late), str(e.days_late)] for e in self.overdue]
@@ -220,7 +107,8 @@ class ComplianceReport:
         return [
             ("按机构和领域 By agency and domain",
              ["发布机构 Agency", "领域 Domain", "数据集 Datasets", "发布 Releases", "按时 On time", "逾期发布 Late",
-              "无法判断 Unknown", "逾期未更新 Overdue", "尚未发布 No release", "按时率 On-time rate"], summary),
+              "无法判断 Unknown", "逾期未更新 Overdue", "尚未发布 No release", "按时率 On-time rate",
+              "逾期公示记录 Rows published late", "履职问题 Findings"], summary),
             ("逾期未更新 Overdue datasets",
              ["数据集 Dataset", "发布机构 Agency", "更新频率 Frequency", "上次发布 Last release",
               "应形成新信息 Next information", "公开期限 Due", "逾期工作日 Working days late", "逾期天数 Days late"],
@@ -238,14 +126,19 @@ class ComplianceReport:
 
     def _method(self) -> list[str]:
         return [
-            "公开期限 = 信息形成或变更之日（次日起算）起 20 个工作日（行政许可、行政处罚 7 个工作日）。"
-            " Due = formed date + 20 working days (7 for licences and penalties), counted from the next day.",
+            "公开期限 = 信息形成或变更之日（次日起算）起按数据集规格的 deadline 计算：一般 20 个工作日（条例第二十六条），"
+            "行政许可、行政处罚 7 个工作日，预算 20 日（预算法第十四条）。"
+            " Due = formed date + the spec's deadline (20 working days; 7 for licences and penalties; 20 calendar days"
+            " for budgets), counted from the next day.",
             "发布日期为版本生成之日（北京时间）。Published = the day the release was made (Beijing time).",
             "按时率 = 按时 ÷（按时 + 逾期发布 + 逾期未更新）；“无法判断”（没有形成日期，或期限超出日历年份）不计入。"
             " On-time rate = on time / (on time + late + overdue).",
             "逾期未更新：按更新频率，上次信息形成（无则发布）之后一个周期应形成新信息，其后期限内没有新版本。"
             " Overdue: no new release within the deadline after the next period's information was due.",
             "只统计主动公开的数据集。Only 主动公开 (proactive) datasets are counted.",
+            "逾期公示记录、履职问题：发布版本自身的 findings.csv 中标出的行（如双公示超过 7 个工作日才公示、超支、无说明的减少），"
+            "随数据公开，不阻止发布。Rows the release's findings.csv flags (late 双公示, overspending, a drop without"
+            " 说明): published, never blocking.",
         ]
 
     def to_markdown(self) -> str:
@@ -296,7 +189,7 @@ class ComplianceReport:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         cols = ["agency", "domain", "domain_zh", "datasets", "releases", "on_time", "late", "unknown", "overdue",
-                "no_release", "on_time_rate"]
+                "no_release", "on_time_rate", "late_rows", "findings"]
         w.writerow(cols)
         for r in self.rows:
             d = r.to_dict()
@@ -344,6 +237,8 @@ def build(project: Project, year: int | None = None, *, agency: str | None = Non
                 releases.append(s)
                 row.releases += 1
                 setattr(row, s.status.replace("-", "_"), getattr(row, s.status.replace("-", "_")) + 1)
+                row.late_rows += s.late_rows
+                row.findings += s.findings
         if not known:
             row.no_release += 1
             no_release.append({"dataset": spec.id, "agency": spec.publisher.name, "domain": spec.domain})

@@ -26,10 +26,11 @@ from ..gate.pii import scrub
 from ..project import Project
 from ..settings import Settings
 from ..spec.pipelines import PipelineSpec, load_pipeline
-from .compliance import CHINA, upcoming
+from .compliance import upcoming
 from .history import History, default_history_url
 from .notify import Event, Notifier
 from .sources import Fetched, fetch
+from .timeliness import CHINA
 
 log = logging.getLogger("gongkai.schedule")
 

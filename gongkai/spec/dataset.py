@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..vocab import DISCLOSURE, DOMAINS, FREQUENCIES, UNITS
+from .deadline import Deadline
 from .links import FlowMap, Link
 from .schema import TableSchema
 
@@ -106,8 +107,7 @@ class DatasetSpec(_Model):
     disclosure: str
     legal_basis: list[str] = Field(min_length=1)
     update_frequency: str
-    deadline_working_days: Literal[7, 20] = 20
-    formed_field: str | None = Field(None, description="Date field whose latest value is when the information was formed")
+    deadline: Deadline = Field(default_factory=Deadline, description="How long the law gives to disclose, from when")
     license: str = "CC-BY-4.0"
     tags: list[str] = Field(default_factory=list)
     schema_file: str = Field(alias="schema", description="The Table Schema file, relative to the spec")
@@ -141,6 +141,11 @@ class DatasetSpec(_Model):
         if v not in DISCLOSURE:
             raise ValueError(f"公开属性 must be one of {', '.join(DISCLOSURE)}, not {v!r}")
         return v
+
+    @property
+    def formed_field(self) -> str | None:
+        """The date field whose latest value is when the information was formed (None: the source's date)."""
+        return self.deadline.field
 
     # -- resolved files -------------------------------------------------------------------------------
 

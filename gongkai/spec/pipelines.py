@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..deadlines import is_working_day
 from ..errors import ConfigError, UsageError
 from .loading import read_yaml_mapping
 
@@ -101,6 +102,8 @@ class PipelineSpec(_Model):
     title: str
     schedule: str = Field(description="cron: minute hour day month weekday (a 6th field: seconds)")
     timezone: str = "Asia/Shanghai"
+    working_days: bool = Field(False, description="Fire only on China's working days: 调休 weekend days included, "
+                               "statutory holidays skipped (the calendar/ files); unknown years fall back to Mon–Fri")
     datasets: list[str] = Field(min_length=1)
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
     target: Target = Field(default_factory=Target)
@@ -141,7 +144,14 @@ class PipelineSpec(_Model):
     def next_run(self, after: dt.datetime) -> dt.datetime:
         """The first time the schedule fires strictly after ``after`` (aware datetimes, result in the pipeline's zone)."""
         local = after.astimezone(ZoneInfo(self.timezone))
-        return croniter(self.schedule, local).get_next(dt.datetime)  # type: ignore[no-any-return]
+        it = croniter(self.schedule, local)
+        while True:
+            nxt: dt.datetime = it.get_next(dt.datetime)
+            if not self.working_days:
+                return nxt
+            working = is_working_day(nxt.date())
+            if working or (working is None and nxt.weekday() < 5):
+                return nxt
 
 
 def load_pipeline(path: Path, datasets: set[str] | None = None) -> PipelineSpec:

@@ -1,7 +1,11 @@
 """Quality suites: ``validation/<id>.suite.yaml``, a list of Great Expectations expectations.
 
 Each entry is ``{type, kwargs, meta}`` exactly as in a Great Expectations suite, where ``meta`` adds what a clerk
-reads: ``id`` (stable rule code), ``message``, ``hint`` and ``severity`` (error | warning). Two gongkai additions:
+reads: ``id`` (stable rule code), ``message``, ``hint`` and ``severity`` (error | warning), and ``kind``: a
+``defect`` of the data (the default; an error refuses the release) or a ``finding`` about the agency's conduct
+(published late, spent above allocation, a drop without 说明), which is published with the release in
+``findings.csv`` and counted in compliance but never blocks it; ``finding`` names its category (late | overspent |
+unexplained-drop | other). Two gongkai additions:
 
 - ``expect_table_row_count_to_be_between`` may take ``min_ratio_of_previous`` / ``max_ratio_of_previous``: bounds
   relative to the previous release's row count (skipped for a first release);
@@ -23,6 +27,7 @@ from ..errors import ConfigError
 SQL_RULE = "unexpected_rows_expectation"
 COLUMN_KWARGS = ("column", "column_A", "column_B")
 RATIO_KWARGS = ("min_ratio_of_previous", "max_ratio_of_previous")
+FINDINGS = {"late": "逾期公示", "overspent": "超支", "unexplained-drop": "无说明的减少", "other": "其他"}
 
 # libyaml's parser when PyYAML has it: the pure-Python one was most of the time every command spent loading specs
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,6 +42,8 @@ class Expectation:
     hint: str = ""
     severity: Literal["error", "warning"] = "error"
     meta: dict[str, Any] = field(default_factory=dict)
+    kind: Literal["defect", "finding"] = "defect"
+    finding: str | None = None
 
     @property
     def is_sql(self) -> bool:
@@ -79,9 +86,18 @@ def load_suite(path: Path, fields: list[str]) -> Suite:
         if not re.fullmatch(r"(expect_[a-z0-9_]+|unexpected_rows_expectation)", etype):
             raise ConfigError(f"{where('.type')}: {etype!r} is not a Great Expectations expectation name",
                               "Use the snake_case name, e.g. expect_column_values_to_be_between.")
+        kind = meta.pop("kind", "defect")
+        if kind not in ("defect", "finding"):
+            raise ConfigError(f"{where('.meta.kind')}: must be defect or finding, not {kind!r}",
+                              "defect: 数据错误，拒绝发布；finding: 履职问题（迟报、超支等），随数据发布并计入合规统计。")
+        category = meta.pop("finding", "other" if kind == "finding" else None)
+        if kind == "finding" and category not in FINDINGS:
+            raise ConfigError(f"{where('.meta.finding')}: must be one of {', '.join(FINDINGS)}, not {category!r}")
+        severity = "warning" if kind == "finding" else meta.pop("severity", "error")
+        meta.pop("severity", None)
         exp = Expectation(etype, kwargs, id=str(meta.pop("id", f"{etype}-{i}")),
                           message=str(meta.pop("message", etype)), hint=str(meta.pop("hint", "")),
-                          severity=meta.pop("severity", "error"), meta=meta)
+                          severity=severity, meta=meta, kind=kind, finding=category)
         if exp.severity not in ("error", "warning"):
             raise ConfigError(f"{where('.meta.severity')}: must be error or warning, not {exp.severity!r}")
         for col in exp.columns():

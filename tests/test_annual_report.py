@@ -1,0 +1,55 @@
+"""The 政府信息公开工作年度报告 tables match counts worked out by hand from the bundled register sample
+(datasets/samples/information-requests/依申请公开登记.csv: 7 requests of 2026; 自然人 001, 003, 005, 007; 商业企业 002;
+法律服务机构 004; 科研机构 006; 007 not yet answered)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gongkai import Project
+from gongkai.cli import cli
+from gongkai.errors import UsageError
+from gongkai.schedule.annual import build
+
+from .conftest import REPO
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = Project(REPO, store=tmp_path / "store")
+    assert p.release("information-requests").status == "released"
+    return p
+
+
+def test_request_tables_match_the_hand_count(project: Project) -> None:
+    report = build(project, "省财政厅", 2026)
+    [requests] = [t for t in report.tables if t[0].startswith("三")]
+    rows = {r[0]: r[1:] for r in requests[2]}
+    # columns: 自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他, 总计
+    assert rows["一、本年新收政府信息公开申请数量"] == ["4", "1", "1", "0", "1", "0", "7"]
+    assert rows["三、本年度办理结果：予以公开"] == ["2", "0", "1", "0", "0", "0", "3"]
+    assert rows["三、本年度办理结果：部分公开"] == ["0", "1", "0", "0", "0", "0", "1"]
+    assert rows["三、本年度办理结果：不予公开"] == ["0", "0", "0", "0", "1", "0", "1"]
+    assert rows["三、本年度办理结果：无法提供"] == ["1", "0", "0", "0", "0", "0", "1"]
+    assert rows["四、结转下年度继续办理"] == ["1", "0", "0", "0", "0", "0", "1"]
+    release = project.store.release_dir("information-requests", "v1")
+    assert "张**" not in (release / "data.csv").read_text(encoding="utf-8")  # no applicant is published
+    assert "applicant_name" not in (release / "data.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert (release / "findings.csv").read_text(encoding="utf-8").count("answered-within-deadline") == 1  # YSQ2026-005
+
+
+def test_the_cli_writes_every_format(project: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["--store", str(project.store.path), "annual-report", "--agency", "省财政厅",
+                                 "--year", "2026", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "收到和处理政府信息公开申请情况" in r.output
+    assert {p.name for p in out.iterdir()} == {"annual-report-2026.md", "annual-report-2026.html", "annual-report-2026.csv"}
+
+
+def test_an_unknown_agency_is_named(project: Project) -> None:
+    with pytest.raises(UsageError, match="未知的机构“省外交部”"):
+        build(project, "省外交部", 2026)
