@@ -40,7 +40,7 @@ CASES = [
     ("uscc", "91330106MA27XK8E2A", "校验码应为 D"),
     ("uscc", "91350100M000100Y4", "应为18位"),
     ("uscc", "91350100M0001O0Y43", "不允许的字符 O"),
-    ("uscc", "91999900M000100Y43", "第3–8位 999900"),
+    ("uscc", "91999900M000100Y43", "校验码应为"),  # the region part is not checked; the check character is
     ("region-code", "530102", None),
     ("region-code", "441900", None),  # 东莞市: a prefecture with no counties, not a digit-range rule
     ("region-code", "530121", "已撤销"),  # 呈贡县, 2011
@@ -237,3 +237,12 @@ def test_a_bad_code_with_a_foreign_key_is_reported_once(tmp_path: Path) -> None:
         "schema: ../schemas/t.schema.json\nsource: {path: ../t.csv}\n", encoding="utf-8")
     outcome = Project(tmp_path, store=tmp_path / "store").validate("tt1")
     assert [(p.row, p.type) for p in outcome.report.problems] == [(3, "identifier-error"), (4, "identifier-error")]
+
+
+@pytest.mark.parametrize("zone", ["320594", "320891"])  # 苏州工业园区, 淮安经济开发区: not in GB/T 2260
+def test_uscc_of_a_development_zone_passes(con: duckdb.DuckDBPyConnection, zone: str) -> None:
+    first = "91" + zone + "MA1MXXXX"[:8] + "1"
+    good = first + uscc_check_char(first)
+    assert reason("uscc", good) is None and _sql_reason(con, "uscc", good) is None
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    assert reason("uscc", bad) == _sql_reason(con, "uscc", bad) == f"校验码应为 {good[17]}"
