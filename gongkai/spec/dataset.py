@@ -55,7 +55,7 @@ class Source(_Model):
     header_row: int | Literal["auto"] = "auto"
     header_rows: int | Literal["auto"] = Field("auto", description="Rows the header spans (1-3); auto detects")
     totals: Totals | None = None
-    extra_columns: Literal["error", "ignore"] = "error"
+    extra_columns: Literal["error", "warn", "ignore"] = "warn"  # warn: a column no field names is ignored, said once
     columns: dict[str, list[str] | ColumnMap] = Field(default_factory=dict)
 
     @field_validator("columns")
