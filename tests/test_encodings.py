@@ -23,7 +23,7 @@ def test_latin1_cell_is_refused_not_read_as_gbk(tmp_path: Path) -> None:
 def test_utf8_lines_in_a_gbk_file_are_refused(tmp_path: Path) -> None:
     f = tmp_path / "mixed.csv"
     f.write_bytes("项目,金额\n".encode("gbk") + "香格里拉市敬老院,1\n".encode("gbk") * 3
-                  + "官渡区残疾人康复中心设备购置,2\n".encode("utf-8") * 3)
+                  + "官渡区残疾人康复中心设备购置,2\n".encode() * 3)
     with pytest.raises(SourceError) as e:
         read_csv_head(f, "auto", tmp_path)
     assert e.value.code == "encoding-error" and e.value.row == 5

@@ -20,7 +20,7 @@ from gongkai.identifiers import id_check_char, reason, uscc_check_char
 from gongkai.project import Project
 from gongkai.spec.schema import check_schema
 
-from .conftest import REPO, problems
+from .conftest import FIXTURES, REPO, problems
 
 # (kind, value, expected reason fragment or None when valid)
 CASES = [
@@ -134,23 +134,38 @@ def test_region_code_list_is_national_with_history() -> None:
     assert fk == {r["code"] for r in rows if not r["valid_to"]}
 
 
-def test_region_code_list_rebuilds_from_its_source(tmp_path: Path) -> None:
-    pytest.importorskip("stdnum")
+def test_region_code_list_rebuilds_from_its_source() -> None:
+    """The shipped list is yescallop/areacodes' result.csv (commit eed219a) plus the 市辖区/县 group codes."""
+    import gzip
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("build_region_codes", REPO / "gongkai" / "data" / "build_region_codes.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    import stdnum
-
-    rows = mod.parse((Path(stdnum.__file__).parent / "cn" / "loc.dat").read_text(encoding="utf-8"))
     with open(identifiers.REGION_CODES, encoding="utf-8") as f:
         committed = list(csv.DictReader(f))
-    if stdnum.__version__ == "2.2":  # the version the shipped list was built from
-        assert rows == committed
-    else:  # a later python-stdnum only adds codes and end years
-        assert {r["code"] for r in committed} <= {r["code"] for r in rows}
+    source = gzip.decompress((FIXTURES / "areacodes-eed219a-result.csv.gz").read_bytes()).decode("utf-8")
+    assert mod.parse(source, committed) == committed
+    real = [r for r in committed if r["name"] not in mod.GROUPS]
+    assert len(real) == 6450 and sum(1 for r in real if not r["valid_to"]) == 3213
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("330113", None), ("330114", None),  # 临平区, 钱塘区: created 2021
+    ("422921", "已撤销"), ("429001", "已撤销"),  # 神农架林区 (1994), 随州市 (2000)
+    ("232761", "不是行政区划代码"),  # a statistical code with a traditional-character name, not GB/T 2260
+])
+def test_region_codes_as_the_authoritative_list_has_them(con: duckdb.DuckDBPyConnection, code: str,
+                                                          expected: str | None) -> None:
+    got = reason("region-code", code)
+    assert (got is None) if expected is None else (got is not None and expected in got)
+    assert _sql_reason(con, "region-code", code) == got
+
+
+def test_resident_of_linping_passes() -> None:
+    first = "330113" + "19900101" + "123"
+    assert reason("resident-id", first + id_check_char(first)) is None
 
 
 def _schema(tmp_path: Path, **field: object) -> Path:
