@@ -98,8 +98,8 @@ def reason(kind: str, value: str, today: dt.date | None = None) -> str | None:
             bad = sorted({c for c in v if c not in USCC_CHARS})
             if bad:
                 return f"含有不允许的字符 {''.join(bad)}（只允许数字和除 I、O、S、V、Z 以外的大写字母）"
-            if v[2:8] != USCC_NATIONAL and v[2:8] not in regions():
-                return f"第3–8位 {v[2:8]} 不是行政区划代码"
+            # The registration part may be a development-zone or statistical code (320594 苏州工业园区) that
+            # GB/T 2260 does not list; the check character is authoritative, so the region part is not checked.
             expected = uscc_check_char(v[:17])
             return None if v[17] == expected else f"校验码应为 {expected}"
         case "region-code" | "region-code-historical":

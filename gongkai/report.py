@@ -21,6 +21,7 @@ TITLES: dict[str, str] = {
     "missing-label": "缺少列",
     "extra-label": "多出的列",
     "duplicate-label": "重复的列名",
+    "extra-cell": "多出的单元格",
     "type-error": "数据类型错误",
     "required-error": "必填项为空",
     "enum-error": "取值不在允许范围内",

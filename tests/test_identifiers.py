@@ -20,7 +20,7 @@ from gongkai.identifiers import id_check_char, reason, uscc_check_char
 from gongkai.project import Project
 from gongkai.spec.schema import check_schema
 
-from .conftest import REPO, problems
+from .conftest import FIXTURES, REPO, problems
 
 # (kind, value, expected reason fragment or None when valid)
 CASES = [
@@ -40,7 +40,7 @@ CASES = [
     ("uscc", "91330106MA27XK8E2A", "校验码应为 D"),
     ("uscc", "91350100M000100Y4", "应为18位"),
     ("uscc", "91350100M0001O0Y43", "不允许的字符 O"),
-    ("uscc", "91999900M000100Y43", "第3–8位 999900"),
+    ("uscc", "91999900M000100Y43", "校验码应为"),  # the region part is not checked; the check character is
     ("region-code", "530102", None),
     ("region-code", "441900", None),  # 东莞市: a prefecture with no counties, not a digit-range rule
     ("region-code", "530121", "已撤销"),  # 呈贡县, 2011
@@ -134,23 +134,38 @@ def test_region_code_list_is_national_with_history() -> None:
     assert fk == {r["code"] for r in rows if not r["valid_to"]}
 
 
-def test_region_code_list_rebuilds_from_its_source(tmp_path: Path) -> None:
-    pytest.importorskip("stdnum")
+def test_region_code_list_rebuilds_from_its_source() -> None:
+    """The shipped list is yescallop/areacodes' result.csv (commit eed219a) plus the 市辖区/县 group codes."""
+    import gzip
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("build_region_codes", REPO / "gongkai" / "data" / "build_region_codes.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    import stdnum
-
-    rows = mod.parse((Path(stdnum.__file__).parent / "cn" / "loc.dat").read_text(encoding="utf-8"))
     with open(identifiers.REGION_CODES, encoding="utf-8") as f:
         committed = list(csv.DictReader(f))
-    if stdnum.__version__ == "2.2":  # the version the shipped list was built from
-        assert rows == committed
-    else:  # a later python-stdnum only adds codes and end years
-        assert {r["code"] for r in committed} <= {r["code"] for r in rows}
+    source = gzip.decompress((FIXTURES / "areacodes-eed219a-result.csv.gz").read_bytes()).decode("utf-8")
+    assert mod.parse(source, committed) == committed
+    real = [r for r in committed if r["name"] not in mod.GROUPS]
+    assert len(real) == 6450 and sum(1 for r in real if not r["valid_to"]) == 3213
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("330113", None), ("330114", None),  # 临平区, 钱塘区: created 2021
+    ("422921", "已撤销"), ("429001", "已撤销"),  # 神农架林区 (1994), 随州市 (2000)
+    ("232761", "不是行政区划代码"),  # a statistical code with a traditional-character name, not GB/T 2260
+])
+def test_region_codes_as_the_authoritative_list_has_them(con: duckdb.DuckDBPyConnection, code: str,
+                                                          expected: str | None) -> None:
+    got = reason("region-code", code)
+    assert (got is None) if expected is None else (got is not None and expected in got)
+    assert _sql_reason(con, "region-code", code) == got
+
+
+def test_resident_of_linping_passes() -> None:
+    first = "330113" + "19900101" + "123"
+    assert reason("resident-id", first + id_check_char(first)) is None
 
 
 def _schema(tmp_path: Path, **field: object) -> Path:
@@ -237,3 +252,12 @@ def test_a_bad_code_with_a_foreign_key_is_reported_once(tmp_path: Path) -> None:
         "schema: ../schemas/t.schema.json\nsource: {path: ../t.csv}\n", encoding="utf-8")
     outcome = Project(tmp_path, store=tmp_path / "store").validate("tt1")
     assert [(p.row, p.type) for p in outcome.report.problems] == [(3, "identifier-error"), (4, "identifier-error")]
+
+
+@pytest.mark.parametrize("zone", ["320594", "320891"])  # 苏州工业园区, 淮安经济开发区: not in GB/T 2260
+def test_uscc_of_a_development_zone_passes(con: duckdb.DuckDBPyConnection, zone: str) -> None:
+    first = "91" + zone + "MA1MXXXX"[:8] + "1"
+    good = first + uscc_check_char(first)
+    assert reason("uscc", good) is None and _sql_reason(con, "uscc", good) is None
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    assert reason("uscc", bad) == _sql_reason(con, "uscc", bad) == f"校验码应为 {good[17]}"

@@ -12,7 +12,6 @@ from ..identifiers import (
     REGION_CODES,
     SERVICE,
     USCC_CHARS,
-    USCC_NATIONAL,
     USCC_WEIGHTS,
 )
 from ..quoting import lit
@@ -54,8 +53,6 @@ def reason_sql(kind: str, col: str) -> str:
             return (f"CASE WHEN length({v}) <> 18 THEN '应为18位，实有' || length({v}) || '位' "
                     f"WHEN {bad} <> '' THEN '含有不允许的字符 ' || array_to_string(list_sort(list_distinct(string_split({bad}, ''))), '') "
                     f"|| '（只允许数字和除 I、O、S、V、Z 以外的大写字母）' "
-                    f"WHEN substr({v}, 3, 6) <> '{USCC_NATIONAL}' AND gk_region_name(substr({v}, 3, 6)) IS NULL "
-                    f"THEN '第3–8位 ' || substr({v}, 3, 6) || ' 不是行政区划代码' "
                     f"WHEN substr({v}, 18, 1) <> gk_uscc_check({v}) THEN '校验码应为 ' || gk_uscc_check({v}) END")
         case "region-code" | "region-code-historical":
             known = (f"CASE WHEN gk_region_name({v}) IS NULL THEN CASE WHEN regexp_full_match({v}, '[0-9]{{6}}') "

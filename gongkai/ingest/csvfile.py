@@ -43,9 +43,15 @@ def _choose_encoding(path: Path, sample: bytes, declared: str) -> str:
     for enc in candidates:
         try:
             codecs.getincrementaldecoder(enc)("strict").decode(sample, final=len(sample) < SAMPLE_BYTES)
-            return enc
         except UnicodeDecodeError as e:
             failure = e
+            continue
+        if enc == "gb18030" and declared == "auto" and (line := _implausible_gbk(sample)):
+            raise SourceError(f"文件 {path.name} 不像 UTF-8 或 GBK 编码的中文（第 {line} 行按 GBK 读出的是乱码，"
+                              "可能是 Latin-1/Windows-1252 或混用了多种编码）",
+                              "请在 Excel 或 WPS 中“另存为”CSV UTF-8 格式，或在数据集说明中用 source.encoding 声明文件的编码。",
+                              code="encoding-error", file=path.name, row=line)
+        return enc
     line = sample[: failure.start].count(b"\n") + 1
     if declared == "auto":
         raise SourceError(f"无法识别文件 {path.name} 的字符编码（第 {line} 行含有既不是 UTF-8 也不是 GBK/GB18030 的字节）",
@@ -55,6 +61,32 @@ def _choose_encoding(path: Path, sample: bytes, declared: str) -> str:
     raise SourceError(f"文件 {path.name} 声明为 {ENCODING_NAMES.get(declared, declared)} 编码，但第 {line} 行不是{guess}",
                       "请把文件另存为声明的编码，或修改数据集说明中的 source.encoding（auto 表示自动识别）。",
                       code="encoding-error", file=path.name, row=line)
+
+
+def _implausible_gbk(sample: bytes) -> int | None:
+    """The line of the first garbled character when ``sample``'s multi-byte characters are mostly outside GB 2312.
+
+    GB18030 decodes almost any bytes, so a Latin-1 ``Année`` reads as ``Ann閑`` without an error. Chinese text in
+    GBK is overwhelmingly GB 2312 (both bytes 0xA1–0xFE); single accented letters followed by ASCII are not.
+    """
+    good = bad = 0
+    first_bad: int | None = None
+    i, n = 0, len(sample)
+    while i < n:
+        b = sample[i]
+        if b < 0x80:
+            i += 1
+            continue
+        t = sample[i + 1] if i + 1 < n else 0xA1
+        if 0xA1 <= b <= 0xF7 and 0xA1 <= t <= 0xFE:
+            good += 1
+        else:
+            bad += 1
+            first_bad = first_bad if first_bad is not None else i
+        i += 2
+    if first_bad is not None and (good == 0 or bad > max(2, good // 4)):
+        return sample[:first_bad].count(b"\n") + 1
+    return None
 
 
 def _decodes(sample: bytes, enc: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ class Grid:
     encoding: str | None = None
     csv_path: Path | None = None  # UTF-8 file DuckDB reads (CSV only)
     delimiter: str = ","
+    # (row, column), 0-based, of an empty cell inside a merged range → (row, column, text) of its top-left cell
+    merged: dict[tuple[int, int], tuple[int, int, str]] = field(default_factory=dict)
 
 
 def sniff_format(path: Path, declared: str) -> str:

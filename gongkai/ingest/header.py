@@ -88,22 +88,29 @@ class Header:
         return out
 
     def labels(self, grid: Grid, top: int, depth: int) -> list[str | None]:
-        """Flatten header rows ``top``..``top+depth`` (0-based) into one label per column: merged cells fill right."""
+        """Flatten header rows ``top``..``top+depth`` (0-based) into one label per column.
+
+        An empty upper cell takes its left neighbour's label only when the sheet really merges them
+        (``grid.merged``); CSV has no merges, so a blank header cell stays blank and is never filled from its left.
+        """
         rows = grid.head[top: top + depth]
         width = max(len(r) for r in rows)
         labels: list[str | None] = []
+        continued: set[int] = set()  # columns whose bottom header cell continues a merge from their left
         for r_i, row in enumerate(rows):
-            filled, last = [], None
+            filled: list[str | None] = []
             for c in range(width):
                 v = row[c] if c < len(row) else None
-                if v is not None:
-                    last = v
-                elif r_i < len(rows) - 1:  # a merged group cell in an upper header row spans to the right
-                    v = last
+                origin = grid.merged.get((top + r_i, c))
+                if v is None and origin and origin[0] >= top:  # a range that starts above the header is not its label
+                    # the bottom row of a range spanning columns is the same cell as its left part, not a new column
+                    if r_i == len(rows) - 1 and origin[1] < c:
+                        continued.add(c)
+                    v = origin[2]
                 filled.append(v)
             labels = filled if r_i == 0 else [
                 _join(a, b) for a, b in zip(labels, filled, strict=True)]
-        return [norm_label(v) if v else None for v in labels]
+        return [norm_label(v) if v and c not in continued else None for c, v in enumerate(labels)]
 
     def match(self, label: str | None) -> tuple[str, str | None] | None:
         if not label:
@@ -126,9 +133,8 @@ class Header:
             raise SourceError(f"{name}：表头应在第 {given} 行，但文件只有 {len(grid.head)} 行", code="header-only",
                               file=name, sheet=grid.sheet)
         tops = [given - 1] if given != "auto" else range(len(grid.head))
-        depths = [depth] if depth != "auto" else [1, 2, 3]
-        scores = [(sum(1 for lab in self.labels(grid, r, d) if self.match(lab)), -d, -r)
-                  for r in tops for d in depths if r + d <= len(grid.head)]
+        depths = [depth] if depth != "auto" else [1, 2, 3, 4, 5]
+        scores = [(self.score(grid, r, d), -d, -r) for r in tops for d in depths if r + d <= len(grid.head)]
         best, neg_d, neg_r = max(scores) if scores else (0, -1, 0)
         if best == 0:
             raise SourceError(f"{name}：在前 {len(grid.head)} 行中找不到表头（没有一个列名能对应到数据集的字段）",
@@ -136,6 +142,11 @@ class Header:
                               "如果表头不在前几行，请在数据集说明中设置 source.header_row。",
                               code="missing-label", file=name, sheet=grid.sheet)
         return -neg_r, -neg_d
+
+    def score(self, grid: Grid, top: int, depth: int) -> int:
+        """How many *distinct* fields the header rows name: a field matched twice does not score, so a deeper
+        "header" that swallows a data row (扎西 under 项目负责人) never beats the real one."""
+        return len({m[0] for lab in self.labels(grid, top, depth) if (m := self.match(lab))})
 
     def map_columns(self, grid: Grid, top: int, depth: int, src: SourceFile) -> list[Problem]:
         """Match each header label to a field; set ``src.columns`` and return the header problems."""
@@ -175,8 +186,11 @@ class Header:
             close = difflib.get_close_matches(lab, list(self.aliases), n=1, cutoff=0.5)
             hint = (f"它是不是「{close[0]}」？请改回约定的列名，" if close else "请删除该列，") + \
                 "或在数据集说明 source.columns 中为字段加上这个别名。"
-            problems.append(Problem("extra-label", f"第 {i + 1} 列「{lab}」不是数据集约定的列", hint,
-                                    file=src.path.name, sheet=src.sheet, row=top + 1, column=lab))
+            warn = self.spec.source.extra_columns == "warn"
+            problems.append(Problem("extra-label", f"第 {i + 1} 列「{lab}」不是数据集约定的列"
+                                    + ("，已忽略，不会发布" if warn else ""), hint,
+                                    file=src.path.name, sheet=src.sheet, row=top + 1, column=lab,
+                                    severity="warning" if warn else "error"))
         for f in missing:
             names = [f.title or f.name, *(self.spec.source.columns[f.name].headers if f.name in self.spec.source.columns else [])]
             problems.append(Problem("missing-label", f"缺少列「{f.title or f.name}」（字段 {f.name}）",

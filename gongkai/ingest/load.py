@@ -25,6 +25,7 @@ from .formats import HEAD_LINES, Grid, sniff_format
 from .header import Header, SourceFile
 from .normalise import normalise_sql
 from .sheets import read_json, read_xls, read_xlsx
+from .structure import engine_line, extra_cell_problems, long_rows
 from .totals import check_totals
 from .workspace import DATA, Workspace
 
@@ -119,12 +120,23 @@ class Ingest:
                 # cells with line breaks (common in 备注 exported from Excel): the serial reader handles them
                 self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
                 self.ws.con.execute(read.replace("{parallel}", ", parallel=false"), [str(grid.csv_path)])
-        except duckdb.Error as e:  # the message carries the line
-            msg = str(e).split("\n")[0]
-            code = "encoding-error" if "unicode" in msg.lower() else "format-error"
-            raise SourceError(f"读取 {src.path.name} 失败：{msg}",
-                              "请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式；检查引号是否成对。",
-                              code=code, file=src.path.name) from None
+        except duckdb.Error as e:
+            # DuckDB's sniffer refuses ragged files even with the columns given: read them without it, and
+            # report each row longer than the header with its number (its text never reaches a user)
+            self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
+            try:
+                self.ws.con.execute(read.replace("{parallel}", ", parallel=false, auto_detect=false"),
+                                    [str(grid.csv_path)])
+            except duckdb.Error:
+                msg, line = str(e), engine_line(str(e))
+                code = "encoding-error" if "unicode" in msg.lower() else "format-error"
+                where = f"第 {line} 行附近" if line else "文件中"
+                raise SourceError(f"无法读取 {src.path.name}：{where}的格式不是规范的 CSV",
+                                  "请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式；检查引号是否成对。",
+                                  code=code, file=src.path.name, row=line) from None
+            header_width = max(len(r) for r in grid.head[:first_data])
+            long = long_rows(grid.csv_path, grid.delimiter, first_data, header_width)  # type: ignore[arg-type]
+            self.report.extend(extra_cell_problems(src.path.name, long, header_width))
         select = self._select_normalised(src, lambda c: f"c{c.index}")
         self.ws.con.execute(f"CREATE TABLE {table} AS SELECT rowid + {first_data + 1} AS _row, {select} FROM {raw}")
         self.ws.con.execute(f"DROP TABLE {raw}")

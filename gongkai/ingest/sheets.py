@@ -21,7 +21,54 @@ def read_xlsx(path: Path, sheet: str | int | None) -> Grid:
                           code="format-error", file=path.name) from None
     ws = wb[_pick_sheet(path, wb.sheetnames, sheet)]
     rows = ((i, [cell_text(v) for v in r]) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
-    return grid_from_rows("xlsx", _damage_checked(rows, path, ws.title), ws.title)
+    grid = grid_from_rows("xlsx", _damage_checked(rows, path, ws.title), ws.title)
+    _spread(grid, _xlsx_merges(path, wb.sheetnames.index(ws.title)))
+    return grid
+
+
+def _xlsx_merges(path: Path, index: int) -> list[tuple[int, int, int, int]]:
+    """The merged ranges (first row, first col, last row, last col; 0-based) of the ``index``-th sheet.
+
+    openpyxl's read-only mode does not read ``<mergeCell>``, so they are read from the sheet's XML part.
+    """
+    import re
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    from openpyxl.utils.cell import range_boundaries
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    try:
+        with zipfile.ZipFile(path) as z:
+            sheets = ET.fromstring(z.read("xl/workbook.xml")).findall("m:sheets/m:sheet", ns)
+            rid = sheets[index].get(f"{{{ns['r']}}}id")
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next(r.get("Target", "") for r in rels.findall("p:Relationship", ns) if r.get("Id") == rid)
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + re.sub(r"^\./", "", target)
+            refs = [m.get("ref", "") for m in ET.fromstring(z.read(part)).iter(f"{{{ns['m']}}}mergeCell")]
+    except (KeyError, IndexError, StopIteration, zipfile.BadZipFile, ET.ParseError):
+        return []  # no merge info: no label is carried sideways
+    out = []
+    for ref in refs:
+        try:
+            c0, r0, c1, r1 = range_boundaries(ref)
+        except ValueError:
+            continue
+        out.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+    return out
+
+
+def _spread(grid: Grid, ranges: list[tuple[int, int, int, int]]) -> None:
+    """Record, for each empty header cell inside a merged range, the label of the range's top-left cell."""
+    for r0, c0, r1, c1 in ranges:
+        if r0 >= len(grid.head) or c0 >= len(grid.head[r0]) or not (label := grid.head[r0][c0]):
+            continue
+        for r in range(r0, min(r1, len(grid.head) - 1) + 1):
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0):
+                    grid.merged[(r, c)] = (r0, c0, label)
 
 
 def _damage_checked(rows: Iterator[tuple[int, list[str | None]]], path: Path,
@@ -53,7 +100,10 @@ def read_xls(path: Path, sheet: str | int | None) -> Grid:
         return cell_text(c.value) if c.ctype != xlrd.XL_CELL_ERROR else None
 
     rows = ((i + 1, [value(c) for c in ws.row(i)]) for i in range(ws.nrows))
-    return grid_from_rows("xls", rows, ws.name)
+    grid = grid_from_rows("xls", rows, ws.name)
+    # xlrd lists merges only with formatting_info; without it no label is carried sideways
+    _spread(grid, [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in getattr(ws, "merged_cells", [])])
+    return grid
 
 
 def _pick_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:

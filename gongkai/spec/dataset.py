@@ -54,9 +54,9 @@ class Source(_Model):
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
     sheet: str | int | None = None
     header_row: int | Literal["auto"] = "auto"
-    header_rows: int | Literal["auto"] = Field("auto", description="Rows the header spans (1-3); auto detects")
+    header_rows: int | Literal["auto"] = Field("auto", description="Rows the header spans (1-5); auto detects")
     totals: Totals | None = None
-    extra_columns: Literal["error", "ignore"] = "error"
+    extra_columns: Literal["error", "warn", "ignore"] = "warn"  # warn: a column no field names is ignored, said once
     columns: dict[str, list[str] | ColumnMap] = Field(default_factory=dict)
 
     @field_validator("columns")
