@@ -96,6 +96,6 @@ def test_simultaneous_counties_lose_no_update(partitioned: Project, lottery_rows
         t.join()
     assert not errors
     m = partitioned.store.manifest(DS, partitioned.store.latest(DS) or "")
-    assert Counter(e["partition"] for e in m["partitions"]) == Counter(counties)
+    assert Counter(e["partition"] for e in m["partitions"]) == Counter(list(counties))
     assert m["row_count"] == len(lottery_rows)
     json.dumps(m)
