@@ -116,7 +116,10 @@ class Project:
             if spec.partition is not None:  # one county's file replaces only its own partition
                 from .release.assemble import release_partition
 
-                return release_partition(self, spec, sources, progress, formed, partition, submitter)
+                status, report, version, path, manifest = release_partition(
+                    self.store, spec, sources, progress, formed, partition, submitter, self.settings.memory_limit,
+                    self.database_url)
+                return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]
             inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed)
             same = fingerprint.recorded_version(self.store, spec.id, inputs)
             if same is not None:  # nothing the gate reads has changed since that release

@@ -11,32 +11,36 @@ from ..spec.dataset import DatasetSpec
 from . import partitions as parts_mod
 
 if TYPE_CHECKING:
-    from ..project import Outcome, Progress, Project
+    from collections.abc import Callable
+
+    from ..report import Report
+    from .store import Store
+
+Result = tuple[str, "Report", str | None, Path | None, dict[str, Any] | None]  # status, report, version, path, manifest
 
 
-def release_partition(project: Project, spec: DatasetSpec, sources: list[Path] | None, progress: Progress | None,
-                      formed: dt.date | None, named: str | None, submitter: str | None) -> Outcome:
+def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | None,
+                      progress: Callable[[str], None] | None, formed: dt.date | None, named: str | None,
+                      submitter: str | None, memory_limit: str, database_url: str | None) -> Result:
     """Gate ``sources`` as one partition's submission; if valid, write a version holding it and every other
     partition's latest accepted submission. The caller holds the dataset's lock."""
     from ..gate import run_gate
     from ..gate.protect import materialise
     from ..ingest import Workspace
-    from ..project import Outcome
     from .build import build
 
-    store = project.store
     ddir = store.dataset_dir(spec.id)
     current = parts_mod.current_parts(ddir)
     prev_rows = current[named].meta.get("rows") if named in current else None
-    with Workspace(project.settings.memory_limit) as ws:
-        result = run_gate(spec, ws, sources, previous_rows=prev_rows, database_url=project.database_url,
+    with Workspace(memory_limit) as ws:
+        result = run_gate(spec, ws, sources, previous_rows=prev_rows, database_url=database_url,
                           progress=progress)
         report, protection = result.report, result.protection
         if not result.valid or protection is None:
-            return Outcome(spec.id, "invalid", report)
+            return "invalid", report, None, None, None
         value = parts_mod.submission_value(spec, ws.con, named, report)
         if value is None:
-            return Outcome(spec.id, "invalid", report)
+            return "invalid", report, None, None, None
         materialise(spec, ws.con, protection)
         source_sha = ",".join(s.get("sha256", "") for s in report.sources)
         staged = parts_mod.stage_part(ddir, value, ws.con, {"source_sha256": source_sha, "submitter": submitter,
@@ -47,7 +51,7 @@ def release_partition(project: Project, spec: DatasetSpec, sources: list[Path] |
             parts_mod.assemble(spec, ws.con, [*others, staged.path], key)
             parts_mod.check_whole(spec, ws.con, key, report)
             if not report.valid:
-                return Outcome(spec.id, "invalid", report)
+                return "invalid", report, None, None, None
             rows = int(ws.con.execute("SELECT count(*) FROM final").fetchone()[0])  # type: ignore[index]
             report.notes.append(f"partition {value}: {staged.meta['rows']} row(s) from this submission; "
                                 f"{rows} row(s) in {len(others) + 1} partition(s)")
@@ -67,12 +71,12 @@ def release_partition(project: Project, spec: DatasetSpec, sources: list[Path] |
                 accepted = parts_mod.accept(staged)
                 if manifest.get("unchanged"):
                     assert previous is not None
-                    return Outcome(spec.id, "unchanged", report, previous[0], previous[1])
+                    return "unchanged", report, previous[0], previous[1], None
                 entries = [p.entry(ddir) for v, p in sorted({**current, value: accepted}.items())]
                 _add_partitions(tmp, manifest, entries, value, submitter, source_sha)
                 path = store.commit(spec.id, tmp, version)
             staged = accepted
-            return Outcome(spec.id, "released", report, version, path, manifest)
+            return "released", report, version, path, manifest
         finally:
             if staged.path.name.startswith("."):  # not accepted: the partition keeps its last part
                 parts_mod.discard(staged)
