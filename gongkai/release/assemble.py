@@ -48,7 +48,7 @@ def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | Non
         try:
             others = [p.path for v, p in current.items() if v != value]
             key = [k for k in spec.primary_key if k not in protection.dropped_fields]
-            parts_mod.assemble(spec, ws.con, [*others, staged.path], key)
+            parts_mod.assemble(ws.con, [*others, staged.path], key)
             parts_mod.check_whole(spec, ws.con, key, report)
             if not report.valid:
                 return "invalid", report, None, None, None

@@ -119,7 +119,7 @@ def discard(part: Part) -> None:
     part.path.unlink(missing_ok=True)
 
 
-def assemble(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, parts: list[Path], key: list[str]) -> None:
+def assemble(con: duckdb.DuckDBPyConnection, parts: list[Path], key: list[str]) -> None:
     """Table ``final``: the union of the parts, ordered by primary key (the one order :func:`rebuild_csv` uses)."""
     order = ", ".join(q(k) for k in key) or "ALL"
     files = "[" + ", ".join(lit(p) for p in parts) + "]"
@@ -157,9 +157,7 @@ def rebuild_csv(dataset_dir: Path, entries: list[dict[str, Any]], key: list[str]
         return problems
     con = duckdb.connect()
     try:
-        order = ", ".join(q(k) for k in key) or "ALL"
-        files = "[" + ", ".join(lit(p) for p in paths) + "]"
-        con.execute(f"CREATE TABLE {FINAL} AS SELECT * FROM read_parquet({files}, union_by_name = true) ORDER BY {order}")
+        assemble(con, paths, key)
         write_csv(con, FINAL, out)
     finally:
         con.close()
