@@ -115,7 +115,7 @@ class Project:
         return Outcome(spec.id, "valid" if result.report.valid else "invalid", result.report)
 
     def release(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None,
-                formed: dt.date | None = None) -> Outcome:
+                formed: dt.date | None = None, partition: str | None = None, submitter: str | None = None) -> Outcome:
         """Validate and, if the data is valid and differs from the latest release, write a new version.
 
         ``formed`` is when the information was formed or changed, for datasets without a ``formed_field``
@@ -123,8 +123,16 @@ class Project:
         from .release import fingerprint
 
         spec = self.spec(dataset)
-        with self.store.lock(spec.id):
-            inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed)
+        with self.store.lock(spec.id, self.settings.lock_wait):
+            if spec.partition is not None:  # one county's file replaces only its own partition
+                from .release.assemble import release_partition
+
+                status, report, version, path, manifest = release_partition(
+                    self.store, spec, sources, progress, formed, partition, submitter, self.settings.memory_limit,
+                    self.database_url)
+                return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]
+            calendars = sorted((self.root / "calendar").glob("*.yaml"))
+            inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed, calendars)
             same = fingerprint.recorded_version(self.store, spec.id, inputs)
             if same is not None:  # nothing the gate reads has changed since that release
                 from .report import Report

@@ -146,6 +146,15 @@ def _path(v: str | None) -> Path | None:
     return Path(v) if v else None
 
 
+def _seconds(v: str | None, default: float) -> float:
+    if not v:
+        return default
+    try:
+        return max(0.0, float(v))
+    except ValueError:
+        raise ConfigError(f"GONGKAI_LOCK_WAIT must be a number of seconds, not {v!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     project: Path | None = None
@@ -153,6 +162,7 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)
     memory_limit: str = "1GB"
     sql_memory_limit: str = "2GB"
+    lock_wait: float = 600.0
     cache: Path | None = None
     history_url: str | None = field(default=None, repr=False)
     pipelines: Path | None = None
@@ -177,6 +187,7 @@ class Settings:
             database_url=env.get("GONGKAI_DATABASE_URL") or None,
             memory_limit=env.get("GONGKAI_MEMORY_LIMIT") or "1GB",
             sql_memory_limit=env.get("GONGKAI_SQL_MEMORY") or "2GB",
+            lock_wait=_seconds(env.get("GONGKAI_LOCK_WAIT"), 600.0),
             cache=_path(env.get("GONGKAI_CACHE"))
             or Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME") or Path.home()) / ".cache") / "gongkai",
             history_url=env.get("GONGKAI_HISTORY_URL") or None,

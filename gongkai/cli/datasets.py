@@ -89,13 +89,16 @@ def validate(c: Context, dataset: str, sources: tuple[Path, ...], report_json: P
 @click.command()
 @click.argument("dataset")
 @source_option
+@click.option("--partition", help="Partition this submission holds (partitioned datasets; default: from its rows).")
+@click.option("--submitter", help="Agency submitting it, recorded in the manifest.")
 @with_options(report_options)
 @pass_ctx
 @handle_errors
-def release(c: Context, dataset: str, sources: tuple[Path, ...], report_json: Path | None,
-            report_html: Path | None) -> None:
+def release(c: Context, dataset: str, sources: tuple[Path, ...], partition: str | None, submitter: str | None,
+            report_json: Path | None, report_html: Path | None) -> None:
     """Validate and write a new immutable version to the store (none if the data is unchanged)."""
-    outcome = c.project.release(dataset, list(sources) or None, progress=progress(c))
+    outcome = c.project.release(dataset, list(sources) or None, progress=progress(c), partition=partition,
+                                submitter=submitter)
     write_reports(outcome.report, report_json, report_html)
     if c.as_json:
         click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=1))

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from typing import Any
 
 from ..errors import StoreError, UsageError
 
+LOCK_WAIT = 600.0  # seconds a release waits for another writer of the same dataset
 VERSION_RE = re.compile(r"^v(\d+)$")
 
 
@@ -61,18 +63,26 @@ class Store:
         return f"v{int(latest[1:]) + 1}" if latest else "v1"
 
     @contextmanager
-    def lock(self, dataset: str) -> Iterator[None]:
+    def lock(self, dataset: str, wait: float = LOCK_WAIT) -> Iterator[None]:
+        """The dataset's write lock; waits up to ``wait`` seconds for another writer (a county's submission
+        arriving while another's is written) before giving up with a clear message."""
         d = self.dataset_dir(dataset)
         try:
             d.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create {d}: {e.strerror}", "Check --store / GONGKAI_STORE and permissions.") from None
         with (d / ".lock").open("w") as f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(f"another gongkai process is releasing {dataset} right now",
-                                 "Wait for it to finish, then run again.") from None
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreError(f"another gongkai process has been releasing {dataset} for more than "
+                                         f"{wait:.0f} s", "Wait for it to finish, then run again (the wait is "
+                                         "GONGKAI_LOCK_WAIT seconds).") from None
+                    time.sleep(0.05)
             try:
                 yield
             finally:

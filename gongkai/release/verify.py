@@ -66,6 +66,7 @@ def verify(path: Path) -> Verification:
     for d in releases:
         _verify_release(_directory(d), result)
         _verify_datapackage(d, result)
+        _verify_partitions(d, result)
     chain = chain_dirs if len(releases) > 1 else chain_dirs[-2:]
     _verify_chain([_directory(d) for d in chain], result)
     return result
@@ -140,6 +141,28 @@ def _verify_release(v: _Version, result: Verification) -> None:
             check_listed(f"{v.label}/{name}", v.files[name], meta, result)
     for name in [*(n for n in v.files if n != "manifest.json" and n not in listed), *v.extra]:
         result.problems.append(f"{v.label}/{name}: not listed in the manifest")
+
+
+def _verify_partitions(d: Path, result: Verification) -> None:
+    """A partitioned release: every submission it lists is in the store, and rebuilt they give its data.csv."""
+    import tempfile
+
+    from .partitions import rebuild_csv
+
+    manifest = _load(d / "manifest.json", result) or {}
+    entries = manifest.get("partitions")
+    if not entries:
+        return
+    package = _load(d / "datapackage.json", result) or {}
+    pk = next((r.get("schema", {}).get("primaryKey") for r in package.get("resources", []) if r.get("schema")), None)
+    key = [pk] if isinstance(pk, str) else list(pk or [])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "data.csv"
+        problems = rebuild_csv(d.parent, entries, key, out)
+        result.problems.extend(f"{d.name}: {p}" for p in problems)
+        want = manifest.get("files", {}).get("data.csv", {}).get("sha256")
+        if not problems and out.is_file() and sha256_file(out) != want:
+            result.problems.append(f"{d.name}/data.csv: rebuilt from its {len(entries)} submissions, the sha256 differs")
 
 
 def _verify_datapackage(d: Path, result: Verification) -> None:

@@ -76,6 +76,14 @@ class Source(_Model):
         return out
 
 
+class Partition(_Model):
+    """A dataset assembled from many agencies' submissions, one partition each (e.g. a county's region code)."""
+
+    field: str = Field(description="Field whose value names the partition a row belongs to, e.g. region_code")
+    agencies: str | None = Field(None, description="The agency registry saying who answers for which partition, "
+                                 "relative to the spec (default: agencies.yaml in the project)")
+
+
 Rule = Literal["drop", "mask-name", "mask-phone", "mask-id", "mask-bank", "generalise-address"]
 
 
@@ -116,6 +124,7 @@ class DatasetSpec(_Model):
     source: Source
     links: list[Link] = Field(default_factory=list, description="Foreign keys to other datasets of the catalog")
     flows: FlowMap | None = Field(None, description="Fields that make this dataset's rows a fund-flow tree")
+    partition: Partition | None = Field(None, description="Assembled from one submission per partition")
 
     path: Path = Field(default=Path("."), exclude=True)
 
