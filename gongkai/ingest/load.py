@@ -23,6 +23,7 @@ from . import derived
 from .csvfile import read_csv_head
 from .formats import HEAD_LINES, Grid, sniff_format
 from .header import Header, SourceFile
+from .limits import check_file, check_xlsx, line_too_long
 from .normalise import normalise_sql
 from .sheets import read_json, read_xls, read_xlsx
 from .totals import check_totals
@@ -43,10 +44,12 @@ class Ingest:
     def load(self, path: Path) -> None:
         """Read one source file into its own table; header problems go to the report, fatal ones raise."""
         s = self.spec.source
+        check_file(path, self.ws.limits)
         fmt = sniff_format(path, s.format)
         if fmt == "csv":
-            grid = read_csv_head(path, s.encoding, self.ws.dir)
+            grid = read_csv_head(path, s.encoding, self.ws.dir, self.ws.limits)
         elif fmt == "xlsx":
+            check_xlsx(path, self.ws.limits)
             grid = read_xlsx(path, s.sheet)
         elif fmt == "xls":
             grid = read_xls(path, s.sheet)
@@ -109,7 +112,7 @@ class Ingest:
         raw = f"{table}_raw"
         read = (f"CREATE TABLE {raw} AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
                 f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
-                f"strict_mode=false, all_varchar=true, encoding='utf-8'{{parallel}})")
+                f"max_line_size={self.ws.limits.max_line_bytes}, strict_mode=false, all_varchar=true, encoding='utf-8'{{parallel}})")
         try:
             try:
                 self.ws.con.execute(read.replace("{parallel}", ""), [str(grid.csv_path)])
@@ -121,6 +124,8 @@ class Ingest:
                 self.ws.con.execute(read.replace("{parallel}", ", parallel=false"), [str(grid.csv_path)])
         except duckdb.Error as e:  # the message carries the line
             msg = str(e).split("\n")[0]
+            if "maximum line size" in str(e).lower():  # its line number is not the file's; its text holds the line
+                raise line_too_long(src.path.name, None, self.ws.limits) from None
             code = "encoding-error" if "unicode" in msg.lower() else "format-error"
             raise SourceError(f"读取 {src.path.name} 失败：{msg}",
                               "请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式；检查引号是否成对。",
