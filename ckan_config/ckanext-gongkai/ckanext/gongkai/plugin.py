@@ -36,6 +36,7 @@ DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
 TEXT_FIELDS = ("name", "title", "notes", "tags", "groups", "organization", "res_name", "res_description",
                "res_format", "title_en", "notes_en", "domain", "publisher", "legal_basis", "disclosure")
 CLAUSE = re.compile(r'([+-]?)([\w.]+):\s*("[^"]*"|\([^)]*\)|\[[^\]]*\]|[^\s()]+)')
+DELETE_REF = re.compile(r'(?<![\w.])(?:id|name):"([^"]+)"')
 _ready = False
 
 
@@ -72,7 +73,7 @@ class PostgresIndex:
     def delete(self, q: str = "", commit: bool = False, **_: Any) -> None:
         """Solr delete queries: one dataset by id or name, or everything of a site."""
         _ensure_table()
-        refs = re.findall(r'(?:id|name):"([^"]+)"', q or "")
+        refs = DELETE_REF.findall(q or "")  # never inside site_id:"…" (that would purge a dataset named so)
         if refs:
             model.Session.execute(sa.text(f"DELETE FROM {TABLE} WHERE id = ANY(:r) OR name = ANY(:r)"), {"r": refs})
         else:
