@@ -109,7 +109,7 @@ class Project:
         from .ingest import Workspace
 
         spec = self.spec(dataset)
-        with Workspace(self.settings.memory_limit) as ws:
+        with Workspace(self.settings.memory_limit, limits=self.settings.source_limits) as ws:
             result = run_gate(spec, ws, sources, previous_rows=self._previous_rows(spec.id),
                               database_url=self.database_url, progress=progress)
         return Outcome(spec.id, "valid" if result.report.valid else "invalid", result.report)
@@ -153,7 +153,7 @@ class Project:
         from .ingest.workspace import FINAL
         from .release.build import build
 
-        with Workspace(self.settings.memory_limit) as ws:
+        with Workspace(self.settings.memory_limit, limits=self.settings.source_limits) as ws:
             result = run_gate(spec, ws, sources, previous_rows=self._previous_rows(spec.id),
                               database_url=self.database_url, progress=progress)
             report, protection = result.report, result.protection

@@ -23,6 +23,7 @@ from . import derived
 from .csvfile import read_csv_head
 from .formats import HEAD_LINES, Grid, sniff_format
 from .header import Header, SourceFile
+from .limits import check_file, check_xlsx, line_too_long
 from .normalise import normalise_sql
 from .sheets import read_json, read_xls, read_xlsx
 from .structure import engine_line, extra_cell_problems, long_rows
@@ -44,10 +45,12 @@ class Ingest:
     def load(self, path: Path) -> None:
         """Read one source file into its own table; header problems go to the report, fatal ones raise."""
         s = self.spec.source
+        check_file(path, self.ws.limits)
         fmt = sniff_format(path, s.format)
         if fmt == "csv":
-            grid = read_csv_head(path, s.encoding, self.ws.dir)
+            grid = read_csv_head(path, s.encoding, self.ws.dir, self.ws.limits)
         elif fmt == "xlsx":
+            check_xlsx(path, self.ws.limits)
             grid = read_xlsx(path, s.sheet)
         elif fmt == "xls":
             grid = read_xls(path, s.sheet)
@@ -110,7 +113,7 @@ class Ingest:
         raw = f"{table}_raw"
         read = (f"CREATE TABLE {raw} AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
                 f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
-                f"strict_mode=false, all_varchar=true, encoding='utf-8'{{parallel}})")
+                f"max_line_size={self.ws.limits.max_line_bytes}, strict_mode=false, all_varchar=true, encoding='utf-8'{{parallel}})")
         try:
             try:
                 self.ws.con.execute(read.replace("{parallel}", ""), [str(grid.csv_path)])
@@ -121,6 +124,8 @@ class Ingest:
                 self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
                 self.ws.con.execute(read.replace("{parallel}", ", parallel=false"), [str(grid.csv_path)])
         except duckdb.Error as e:
+            if "maximum line size of" in str(e).lower():  # its line number is not the file's; its text holds the line
+                raise line_too_long(src.path.name, None, self.ws.limits) from None
             # DuckDB's sniffer refuses ragged files even with the columns given: read them without it, and
             # report each row longer than the header with its number (its text never reaches a user)
             self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
