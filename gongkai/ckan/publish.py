@@ -148,6 +148,7 @@ class Publisher:
             "validation_status": f"通过校验（{v['warnings']} 个警告）" if v["warnings"] else "通过校验",
             "date_formed": m.get("information_formed") or "", "date_published": m["created"][:10],
             "disclosure_deadline": m.get("disclosure_deadline") or "",
+            **_coverage(m.get("coverage") or {}),
             "license_id": LICENSES.get(spec.license, spec.license),
             "tags": [{"name": t} for t in spec.tags], "groups": [{"name": spec.domain}],
         })
@@ -219,3 +220,10 @@ def _norm(v: Any) -> str:
     if isinstance(v, bool):
         return str(v).lower()
     return "" if v is None else str(v)
+
+
+def _coverage(c: dict[str, Any]) -> dict[str, str]:
+    """The release's span in time and place as catalog fields (DCAT dct:temporal / dct:spatial); none if unknown."""
+    t, s = c.get("temporal") or {}, c.get("spatial") or {}
+    return {k: v for k, v in {"temporal_start": t.get("start"), "temporal_end": t.get("end"),
+                              "spatial_code": s.get("code"), "spatial_text": s.get("name")}.items() if v}

@@ -23,6 +23,7 @@ from ..spec.dataset import DatasetSpec
 from ..spec.schema import CODES_DIR
 from ..vocab import DOMAINS, FREQUENCIES
 from .changelog import compare
+from .coverage import coverage
 from .writers import write_csv, write_json, write_parquet, write_xlsx
 
 MANIFEST_FORMAT = 1
@@ -132,6 +133,7 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         "deadline": spec.deadline.model_dump(by_alias=True),
         "license": spec.license,
         "row_count": rows,
+        "coverage": coverage(spec, con, FINAL, schema["fields"]),
         "fingerprint": fp,
         "sources": [{k: s[k] for k in ("name", "format", "sha256", "encoding", "sheet", "rows") if s.get(k) is not None}
                     for s in sources],
