@@ -69,3 +69,13 @@ def test_publish_without_the_agency_organization_is_refused(project: Project) ->
 
     with pytest.raises(NotAuthorized, match=r"省财政厅.*its organizations: 省民政厅"):
         publish(build(project, "省财政厅", 2026), _NoOrganizations())  # type: ignore[arg-type]
+
+
+def test_normative_documents_are_counted_from_the_policy_list(tmp_path: Path) -> None:
+    """The policy-documents sample: 11 规范性文件 of 省民政厅; 9 written in 2026 (not 云民发〔2025〕60号 of 2025-12-26
+    nor 云民规〔2020〕3号); 10 in force (云民规〔2020〕3号 is 失效)."""
+    p = Project(REPO, store=tmp_path / "store")
+    assert p.release("policy-documents").status == "released"
+    [docs] = [t for t in build(p, "省民政厅", 2026).tables if t[0].endswith("规范性文件")]
+    assert docs[2] == [["规范性文件", "9", "—", "10"]]
+    assert not [t for t in build(p, "省财政厅", 2026).tables if t[0].endswith("规范性文件")]  # not its list

@@ -1,6 +1,7 @@
 """政府信息公开工作年度报告: the tables of the national format (国办公开办函〔2021〕30号) that released data fills.
 
-- 二、主动公开政府信息情况: 行政许可 and 行政处罚 decisions of the year, counted from the 双公示 datasets;
+- 二、主动公开政府信息情况: 行政许可 and 行政处罚 decisions of the year, counted from the 双公示 datasets, and the
+  规范性文件 made this year and in force, from ``policy-documents``;
 - 三、收到和处理政府信息公开申请情况: the ``information-requests`` register by applicant type and result;
 - the platform's timeliness figures (:mod:`.compliance`).
 Counts come from each dataset's latest release of the agency, never from unreleased sources.
@@ -26,6 +27,7 @@ RESULTS = ["予以公开", "部分公开", "不予公开", "无法提供", "不�
 DECISIONS = {"administrative-licensing": ("行政许可", "decision_date"),
              "administrative-penalties": ("行政处罚", "decision_date")}
 REQUESTS = "information-requests"
+DOCUMENTS = "policy-documents"
 Table = tuple[str, list[str], list[list[str]]]
 FORMATS = {"html": "HTML", "md": "Markdown", "csv": "CSV"}
 
@@ -93,6 +95,12 @@ def build(project: Project, agency: str, year: int) -> AnnualReport:
         rows = _latest_rows(project, dataset, agency)
         proactive.append([label, "—" if rows is None else str(sum(_in_year(r.get(date_field), year) for r in rows))])
     tables: list[Table] = [("二、主动公开政府信息情况", ["信息内容", "本年处理决定数量"], proactive)]
+    documents = _latest_rows(project, DOCUMENTS, agency)
+    if documents is not None:  # the list has no 废止 date: that column cannot be filled from it
+        normative = [r for r in documents if r.get("doc_type") == "规范性文件"]
+        made = sum(_in_year(r.get("written_date"), year) for r in normative)
+        tables.append(("二、主动公开政府信息情况：规范性文件", ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+                       [["规范性文件", str(made), "—", str(sum(r.get("validity") == "有效" for r in normative))]]))
     requests = _latest_rows(project, REQUESTS, agency)
     if requests is not None:
         new = [r for r in requests if _in_year(r["received_date"], year)]
