@@ -146,3 +146,18 @@ def test_spending_total_row_is_verified(project: Project, tmp_path: Path) -> Non
     outcome = project.validate(SP, _sp_sources(tmp_path, 9, lambda rows: _bump(rows, len(rows) - 1, 4, 100)))
     assert outcome.status == "invalid"
     assert any("合计" in p.message for p in outcome.report.problems if p.severity == "error")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dataset", [PD, SP])
+def test_postgres_engine_gives_the_same_problems(tmp_path: Path, dataset: str) -> None:
+    """The rules are portable SQL (LIKE, LEAST, date + integer, gk_working_days in both engines)."""
+    from .services import PG_URL
+
+    def seen(outcome) -> list[tuple]:  # type: ignore[no-untyped-def]
+        return sorted((p.rule or "", p.file or "", p.row or 0, p.severity) for p in outcome.report.problems)
+
+    duck = Project(REPO, store=tmp_path / "a").validate(dataset)
+    pg = Project(REPO, store=tmp_path / "b", database_url=PG_URL).validate(dataset)
+    assert any("postgresql" in c for c in pg.report.checks)
+    assert seen(pg) == seen(duck) and duck.status == pg.status == "valid"
