@@ -125,14 +125,8 @@ class Publisher:
 
     def _organization(self, spec: DatasetSpec) -> dict[str, Any]:
         if self._orgs is None:
-            allowed = self.client.call("organization_list_for_user", {"permission": "create_dataset"})
-            self._orgs = {o["title"]: o for o in allowed}
-        org = self._orgs.get(spec.publisher.name)
-        if org is None:
-            raise NotAuthorized(f"not authorized for organization {spec.publisher.name}: this token cannot publish "
-                                f"{spec.id} (its organizations: {', '.join(self._orgs) or 'none'})",
-                                "Publish with a token of a member (editor or admin) of that organization.")
-        return org
+            self._orgs = organizations(self.client)
+        return organization_of(self._orgs, spec.publisher.name, spec.id)
 
     def _metadata(self, spec: DatasetSpec, org: str, version: str) -> dict[str, Any]:
         d = self.store.release_dir(spec.id, version)
@@ -227,3 +221,18 @@ def _coverage(c: dict[str, Any]) -> dict[str, str]:
     t, s = c.get("temporal") or {}, c.get("spatial") or {}
     return {k: v for k, v in {"temporal_start": t.get("start"), "temporal_end": t.get("end"),
                               "spatial_code": s.get("code"), "spatial_text": s.get("name")}.items() if v}
+
+
+def organizations(client: Client) -> dict[str, dict[str, Any]]:
+    """The organizations this token may create datasets in, by title (the agency's name, e.g. 省民政厅)."""
+    return {o["title"]: o for o in client.call("organization_list_for_user", {"permission": "create_dataset"})}
+
+
+def organization_of(orgs: dict[str, dict[str, Any]], agency: str, what: str) -> dict[str, Any]:
+    """The CKAN organization of ``agency``, or NotAuthorized naming the organizations the token has."""
+    org = orgs.get(agency)
+    if org is None:
+        raise NotAuthorized(f"not authorized for organization {agency}: this token cannot publish "
+                            f"{what} (its organizations: {', '.join(orgs) or 'none'})",
+                            "Publish with a token of a member (editor or admin) of that organization.")
+    return org

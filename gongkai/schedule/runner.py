@@ -28,7 +28,8 @@ from ..settings import Settings
 from ..spec.pipelines import PipelineSpec, load_pipeline
 from .compliance import upcoming
 from .history import History, default_history_url
-from .notify import Event, Notifier
+from .notify import Event, EventKind, Notifier
+from .requests import open_requests
 from .sources import Fetched, fetch
 from .timeliness import CHINA
 
@@ -249,6 +250,32 @@ class Runner:
             if errors:
                 self.history.forget_notice(key)  # try again at the next check
                 log.warning("deadline notice for %s not delivered: %s", e.dataset, "; ".join(errors))
+            else:
+                sent.append(event)
+        return sent + self._request_notices(pipeline, today)
+
+    def _request_notices(self, pipeline: PipelineSpec, today: dt.date) -> list[Event]:
+        """One notice per unanswered 依申请公开 request before its answer deadline and one when it is past."""
+        n, sent = pipeline.notify, []
+        for r in open_requests(self.project, pipeline.datasets, today, n.deadline_days_before):
+            kind: EventKind = "request-overdue" if r.status == "overdue" else "request-upcoming"
+            key = f"{kind}:{r.dataset}:{r.request_no}:{r.due}"
+            if not self.history.claim_notice(key):
+                continue
+            agency = self.project.spec(r.dataset).publisher.name
+            head = (f"已超过答复期限 {r.working_days_late} 个工作日" if r.status == "overdue"
+                    else f"距答复期限还剩 {r.working_days_left} 个工作日")
+            event = Event(kind, f"[gongkai] 依申请公开{'已逾期' if r.status == 'overdue' else '即将到期'}：{r.request_no}"
+                          f" 应于 {r.due} 前答复",
+                          f"{agency}：申请 {r.request_no}（{r.received} 收到）尚未答复，{head}（答复期限 {r.due}，"
+                          f"政府信息公开条例第三十三条）。\nRequest {r.request_no} is due {r.due} ({r.status}).",
+                          {"pipeline": pipeline.id, "dataset": r.dataset, "request_no": r.request_no, "due": r.due,
+                           "agency": agency, "status": r.status, "working_days_late": r.working_days_late,
+                           "working_days_left": r.working_days_left})
+            errors = self._notifier().send(event, n.email, n.webhook)
+            if errors:
+                self.history.forget_notice(key)
+                log.warning("request notice for %s not delivered: %s", r.request_no, "; ".join(errors))
             else:
                 sent.append(event)
         return sent
