@@ -164,9 +164,11 @@ def verify(c: Context, path: Path, dataset: str | None, ckan_url: str | None, ck
     else:
         result, where = verify_path(path), ""
     if c.as_json:
-        click.echo(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems},
-                              ensure_ascii=False, indent=1))
+        click.echo(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems,
+                               "withdrawn": result.withdrawn}, ensure_ascii=False, indent=1))
     else:
+        for w in result.withdrawn:
+            console.print(f"[yellow]⊘[/] {w}")
         for p in result.problems:
             console.print(f"[red]✗[/] {p}")
         if result.ok and where:
