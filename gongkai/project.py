@@ -214,7 +214,8 @@ class Project:
                                 f"{as_of.isoformat()}），不再公开")
         return keep
 
-    def expire(self, dataset: str, as_of: dt.date | None = None) -> tuple[Outcome, dict[str, dict[str, Any]]]:
+    def expire(self, dataset: str, as_of: dt.date | None = None, sources: list[Path] | None = None,
+               formed: dt.date | None = None) -> tuple[Outcome, dict[str, dict[str, Any]]]:
         """Take the rows whose retention term ended by ``as_of`` (default: today) out of the catalog: release a
         version without them, then withdraw every earlier version that still holds one. Returns the release's
         outcome and {version: tombstone} of the withdrawals (none when the release is invalid)."""
@@ -225,7 +226,7 @@ class Project:
             raise ConfigError(f"{spec.id} 的规格没有 retention（公示期限），无法按期限撤回",
                               f"在 {spec.path.name} 中加入 retention: {{field: …, years: …, basis: …}}。")
         as_of = as_of or today()
-        outcome = self.release(spec.id, as_of=as_of)
+        outcome = self.release(spec.id, sources, formed=formed, as_of=as_of)
         withdrawn: dict[str, dict[str, Any]] = {}
         if not outcome.ok:
             return outcome, withdrawn

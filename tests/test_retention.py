@@ -92,3 +92,23 @@ def test_cli_expire(tmp_path: Path) -> None:
                              env={"GONGKAI_PROJECT": str(project.root)})
     assert out.exit_code == 0, out.output
     assert '"withdrawn": [\n   "v1"\n  ]' in out.output
+
+
+def test_a_scheduled_pipeline_expires_rows_the_next_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The source does not change, the day does: the scheduler must not skip it, and withdraws v1."""
+    from gongkai.release import retention
+    from gongkai.schedule.history import History
+    from gongkai.schedule.runner import Runner
+
+    from .schedule_support import write_pipeline
+
+    project = project_with_retention(tmp_path)
+    pipeline = write_pipeline(project.root / "pipelines", "penalties-daily", datasets=[PENALTIES])
+    runner = Runner(project, History(f"sqlite:///{tmp_path / 'runs.sqlite'}"), sleep=lambda s: None)
+    monkeypatch.setattr(retention, "today", lambda: dt.date(2026, 3, 1))
+    assert [r.status for r in runner.run_pipeline(pipeline)] == ["released"]
+    assert [r.status for r in runner.run_pipeline(pipeline)] == ["skipped"]
+    monkeypatch.setattr(retention, "today", lambda: dt.date(2026, 6, 15))
+    [day2] = runner.run_pipeline(pipeline)
+    assert day2.status == "released" and day2.versions == ["v2"] and day2.detail["withdrawn"] == ["v1"]
+    assert project.store.latest(PENALTIES) == "v2" and project.store.is_withdrawn(PENALTIES, "v1")
