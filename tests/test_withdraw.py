@@ -117,3 +117,5 @@ def test_cli_withdraw_then_verify(project: Project, tmp_path: Path, lottery_rows
     assert out.exit_code == 0 and "v3: withdrawn" in out.output
     out = runner.invoke(cli, [*store, "list"])
     assert "v2" in out.output
+    out = runner.invoke(cli, [*store, "--json", "history", LOTTERY])
+    assert [bool(r["withdrawn"]) for r in json.loads(out.output)] == [False, False, True]

@@ -214,10 +214,12 @@ def history(c: Context, dataset: str) -> None:
     spec = project.spec(dataset)
     store = project.store
     rows = []
+    withdrawn = store.withdrawals(spec.id)
     for v in store.versions(spec.id):
         m = store.manifest(spec.id, v)
         rows.append({"version": v, "created": m["created"], "rows": m["row_count"], "changes": m.get("changes"),
-                     "fingerprint": m["fingerprint"], "sources": [s["name"] for s in m.get("sources", [])]})
+                     "fingerprint": m["fingerprint"], "sources": [s["name"] for s in m.get("sources", [])],
+                     "withdrawn": withdrawn.get(v)})
     if c.as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -227,7 +229,7 @@ def history(c: Context, dataset: str) -> None:
     t = Table("version", "created (UTC)", "rows", "+", "−", "~", "source")
     for r in rows:
         ch = r["changes"] or {}
-        t.add_row(r["version"], r["created"], str(r["rows"]), str(ch.get("added", "")), str(ch.get("removed", "")),
+        t.add_row(r["version"] + (" ⊘ withdrawn" if r["withdrawn"] else ""), r["created"], str(r["rows"]), str(ch.get("added", "")), str(ch.get("removed", "")),
                   str(ch.get("changed", "")), ", ".join(r["sources"]))
     console.print(keep_ids(t, "version", "created (UTC)"))
 

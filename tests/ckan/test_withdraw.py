@@ -16,6 +16,7 @@ from gongkai import Project, verify
 from gongkai.ckan.publish import Publisher
 from gongkai.ckan.remote import CkanReleases, download_release
 from gongkai.cli import cli
+from gongkai.errors import UsageError
 from gongkai.files import sha256_file
 
 from ..conftest import REPO, lottery_csv
@@ -86,6 +87,9 @@ def test_withdraw_current_version_on_the_catalog(project: Project, admin: ckanap
     assert got.name == "v1" and verify(got).ok
     local = project.store.release_dir(LOTTERY, "v1")
     assert (got / "data.csv").read_bytes() == (local / "data.csv").read_bytes()
+
+    with pytest.raises(UsageError, match="已撤回"):
+        download_release(releases, LOTTERY, "v2", tmp_path / "dl2")
 
     # publishing again changes nothing
     assert Publisher(project.store, client()).plan(project.spec(LOTTERY)).status == "unchanged"
