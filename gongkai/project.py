@@ -240,10 +240,11 @@ class Project:
 
     def run(self, datasets: list[str] | None = None, progress: Progress | None = None,
             on_outcome: Callable[[Outcome], Any] | None = None) -> list[Outcome]:
-        """The main job: release every (or each named) dataset from its configured sources."""
+        """The main job: release every (or each named) dataset from its configured sources (one with a retention
+        term: :meth:`expire`, so the versions holding expired rows are withdrawn too)."""
         outcomes = []
         for d in datasets or self.specs.ids:
-            outcomes.append(self.release(d, progress=progress))
+            outcomes.append(self.expire(d)[0] if self.spec(d).retention else self.release(d, progress=progress))
             if on_outcome:
                 on_outcome(outcomes[-1])
         return outcomes

@@ -112,3 +112,13 @@ def test_a_scheduled_pipeline_expires_rows_the_next_day(tmp_path: Path, monkeypa
     [day2] = runner.run_pipeline(pipeline)
     assert day2.status == "released" and day2.versions == ["v2"] and day2.detail["withdrawn"] == ["v1"]
     assert project.store.latest(PENALTIES) == "v2" and project.store.is_withdrawn(PENALTIES, "v1")
+
+
+def test_the_main_job_expires_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gongkai.release import retention
+
+    project = project_with_retention(tmp_path)
+    project.release(PENALTIES, as_of=dt.date(2026, 3, 1))
+    monkeypatch.setattr(retention, "today", lambda: dt.date(2026, 6, 15))
+    [out] = project.run([PENALTIES])
+    assert out.version == "v2" and project.store.is_withdrawn(PENALTIES, "v1")
