@@ -1,8 +1,8 @@
 """Publishing releases to CKAN: a plan of what would change, then its application, idempotent and fault-tolerant.
 
 Layout: one CKAN dataset per gongkai dataset (name = dataset id). Every version's files are resources of it, named
-``v3 data.csv`` with ``version`` and ``sha256`` fields, and are never deleted, so each version keeps a stable
-download URL. The dataset's metadata (current_version, sha256, row_count …) names the current version, and only the
+``v3 data.csv`` with ``version`` and ``sha256`` fields, and are never deleted (but for a withdrawn version's, whose
+manifest stays beside its tombstone), so each version keeps a stable download URL. The dataset's metadata (current_version, sha256, row_count …) names the current version, and only the
 current ``data.csv`` has a DataStore table. A new version is uploaded and loaded beside the old one; the metadata
 patch at the end is the switch. A run that dies anywhere leaves the previous version current and complete, and the
 next run picks up where it stopped: every write is preceded by a lookup, so a write CKAN saved but answered with an
