@@ -93,3 +93,23 @@ def test_withdraw_current_version_on_the_catalog(project: Project, admin: ckanap
 
     # publishing again changes nothing
     assert Publisher(project.store, client()).plan(project.spec(LOTTERY)).status == "unchanged"
+
+
+def test_withdraw_a_middle_version_keeps_the_chain_readable(project: Project, admin: ckanapi.RemoteCKAN,  # noqa: F811
+                                                           tmp_path: Path, lottery_rows: list) -> None:
+    """v2 of three withdrawn: v3 stays current, and v1 still downloads, checked through v2's kept manifest."""
+    for n in (60, 70, 80):
+        project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:n], f"{n}.csv")])
+    publish(project, [LOTTERY])
+    project.withdraw(LOTTERY, "v2", "测试撤回")
+    plan = Publisher(project.store, client()).plan(project.spec(LOTTERY))
+    assert {s.kind for s in plan.steps} == {"withdraw-resource", "upload"}  # v3 stays current: no load, no switch
+    publish(project, [LOTTERY])
+    pkg = admin.action.package_show(id=LOTTERY)
+    assert pkg["current_version"] == "v3"
+    assert sorted(r["name"] for r in pkg["resources"] if r["version"] == "v2") == ["v2 manifest.json",
+                                                                                   "v2 withdrawal.json"]
+    releases = CkanReleases(CKAN_URL, TOKEN_FILE.read_text(encoding="utf-8").strip(), tmp_path / "cache")
+    got = download_release(releases, LOTTERY, "v1", tmp_path / "dl")
+    assert verify(got).ok
+    assert (got / "data.csv").read_bytes() == (project.store.release_dir(LOTTERY, "v1") / "data.csv").read_bytes()
