@@ -119,3 +119,5 @@ def test_cli_withdraw_then_verify(project: Project, tmp_path: Path, lottery_rows
     assert "v2" in out.output
     out = runner.invoke(cli, [*store, "--json", "history", LOTTERY])
     assert [bool(r["withdrawn"]) for r in json.loads(out.output)] == [False, False, True]
+    out = runner.invoke(cli, [*store, "diff", LOTTERY, "v2", "v3"])
+    assert out.exit_code == 2 and "v3 已撤回" in out.output and ID not in out.output

@@ -70,6 +70,15 @@ class Store:
             raise UsageError(f"dataset {dataset!r} has no version {version!r} in {self.path}", f"versions: {known}")
         return d
 
+    def data_dir(self, dataset: str, version: str) -> Path:
+        """A version's directory for reading its data: refused, with the reason, when it was withdrawn."""
+        d = self.release_dir(dataset, version)
+        if (d / TOMBSTONE).is_file():
+            reason = json.loads((d / TOMBSTONE).read_text(encoding="utf-8")).get("reason", "")
+            raise UsageError(f"{dataset} {version} 已撤回（{reason}），它的数据文件已删除",
+                             f"当前版本：{self.latest(dataset) or '无'}；撤回记录见 {d / TOMBSTONE}。")
+        return d
+
     def manifest(self, dataset: str, version: str) -> dict[str, Any]:
         return json.loads((self.release_dir(dataset, version) / "manifest.json").read_text(encoding="utf-8"))
 
