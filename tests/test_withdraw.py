@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from gongkai import Project, verify
 from gongkai.cli import cli
 from gongkai.errors import UsageError
+from gongkai.release.reading import LocalReleases, pick_version
 from gongkai.release.store import TOMBSTONE
 
 from .conftest import lottery_csv
@@ -48,6 +49,7 @@ def test_withdrawing_the_current_version_makes_the_previous_current(project: Pro
     three_versions(project, tmp_path, lottery_rows)
     project.withdraw(LOTTERY, "v3", "泄露")
     assert project.store.latest(LOTTERY) == "v2"
+    assert pick_version(LocalReleases(project.store), LOTTERY, None) == "v2"  # what sql and flows read
     project.withdraw(LOTTERY, "v2", "泄露")
     assert project.store.latest(LOTTERY) == "v1"
     assert verify(project.store.dataset_dir(LOTTERY)).ok

@@ -77,7 +77,9 @@ class CkanReleases:
             raise IntegrityError(f"{self.url}: {dataset} names no current version",
                                  "It was not published by gongkai, or its first publish did not finish.")
         n = int(current[1:])
-        have = {r.get("version") for r in pkg.get("resources", []) if r.get("name", "").endswith(" manifest.json")}
+        names = [r.get("name", "") for r in pkg.get("resources", [])]
+        gone = {n.split(" ", 1)[0] for n in names if n.endswith(" withdrawal.json")}  # withdrawn: no data left
+        have = {n.split(" ", 1)[0] for n in names if n.endswith(" manifest.json")} - gone
         out = [(f"v{i}", self.manifest(dataset, f"v{i}")["created"]) for i in range(1, n + 1) if f"v{i}" in have]
         return out
 

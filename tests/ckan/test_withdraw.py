@@ -110,6 +110,7 @@ def test_withdraw_a_middle_version_keeps_the_chain_readable(project: Project, ad
     assert sorted(r["name"] for r in pkg["resources"] if r["version"] == "v2") == ["v2 manifest.json",
                                                                                    "v2 withdrawal.json"]
     releases = CkanReleases(CKAN_URL, TOKEN_FILE.read_text(encoding="utf-8").strip(), tmp_path / "cache")
+    assert [v for v, _ in releases.versions(LOTTERY)] == ["v1", "v3"]
     got = download_release(releases, LOTTERY, "v1", tmp_path / "dl")
     assert verify(got).ok
     assert (got / "data.csv").read_bytes() == (project.store.release_dir(LOTTERY, "v1") / "data.csv").read_bytes()
