@@ -114,3 +114,13 @@ def test_withdraw_a_middle_version_keeps_the_chain_readable(project: Project, ad
     got = download_release(releases, LOTTERY, "v1", tmp_path / "dl")
     assert verify(got).ok
     assert (got / "data.csv").read_bytes() == (project.store.release_dir(LOTTERY, "v1") / "data.csv").read_bytes()
+
+
+def test_the_withdraw_action_needs_delete_rights(project: Project, admin: ckanapi.RemoteCKAN,  # noqa: F811
+                                                 anonymous: ckanapi.RemoteCKAN) -> None:
+    project.release(LOTTERY)
+    publish(project, [LOTTERY])
+    csv = next(r for r in admin.action.package_show(id=LOTTERY)["resources"] if r["name"] == "v1 data.csv")
+    with pytest.raises(ckanapi.NotAuthorized):
+        anonymous.call_action("gongkai_resource_withdraw", {"id": csv["id"]})
+    assert stored(csv["id"]).is_file() and admin.action.resource_show(id=csv["id"])["state"] == "active"
