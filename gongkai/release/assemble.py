@@ -28,6 +28,7 @@ def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | Non
     from ..gate.protect import materialise
     from ..ingest import Workspace
     from .build import build
+    from .withdraw import release_base, withdrawn_fingerprints
 
     ddir = store.dataset_dir(spec.id)
     current = parts_mod.current_parts(ddir)
@@ -55,8 +56,8 @@ def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | Non
             rows = int(ws.con.execute("SELECT count(*) FROM final").fetchone()[0])  # type: ignore[index]
             report.notes.append(f"partition {value}: {staged.meta['rows']} row(s) from this submission; "
                                 f"{rows} row(s) in {len(others) + 1} partition(s)")
-            latest = store.latest(spec.id)
-            previous = (latest, store.release_dir(spec.id, latest)) if latest else None
+            previous, chain = release_base(store, spec.id)
+            latest = previous[0] if previous else None
             if previous:
                 old_rows = int(store.manifest(spec.id, latest)["row_count"])  # type: ignore[arg-type]
                 if rows < old_rows * 0.9:
@@ -67,7 +68,8 @@ def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | Non
                 manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
                                  sources=report.sources, previous=previous,
                                  formed=formed.isoformat() if formed else None,
-                                 formed_from="source" if formed else None)
+                                 formed_from="source" if formed else None, chain=chain,
+                                 refused=withdrawn_fingerprints(store, spec.id))
                 accepted = parts_mod.accept(staged)
                 if manifest.get("unchanged"):
                     assert previous is not None

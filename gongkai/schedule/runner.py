@@ -161,7 +161,12 @@ class Runner:
             result.detail["reason"] = ("not modified (HTTP 304)" if fetched.not_modified
                                        else "source unchanged since the last completed run")
             return
-        outcome = self.project.release(dataset, fetched.paths, formed=fetched.formed)
+        if self.project.spec(dataset).retention is not None:  # expired rows out, and the versions holding them
+            outcome, withdrawn = self.project.expire(dataset, sources=fetched.paths, formed=fetched.formed)
+            if withdrawn:
+                result.detail["withdrawn"] = sorted(withdrawn)
+        else:
+            outcome = self.project.release(dataset, fetched.paths, formed=fetched.formed)
         if outcome.status == "invalid":
             self.history.mark_done(pipeline.id, dataset, fingerprint, run_id)  # same files: same problems
             r = outcome.report
@@ -283,8 +288,13 @@ class Runner:
 
 def _fingerprint(fetched: Fetched, spec: Any) -> str:
     """The source's fingerprint combined with the sha256 of the dataset's spec, schema and suite files, so a
-    corrected spec, schema or suite is applied to an unchanged source at the next run."""
+    corrected spec, schema or suite is applied to an unchanged source at the next run; with a retention term,
+    the day too (rows expire with no change to the source)."""
     h = hashlib.sha256(f"source\0{fetched.fingerprint}\n".encode())
+    if getattr(spec, "retention", None) is not None:
+        from ..release.retention import today
+
+        h.update(f"retention as_of\0{today().isoformat()}\n".encode())
     for role, path in (("spec", spec.path), ("schema", spec.schema_path), ("suite", spec.quality_path)):
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else "-"
         h.update(f"{role}\0{digest}\n".encode())
