@@ -6,6 +6,7 @@ sheet, or the line of a CSV file) so that every later error can point at it.
 
 from __future__ import annotations
 
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from pyarrow.lib import StringBuilder
 
 from ..errors import SourceError
 from ..files import sha256_file
@@ -173,8 +175,7 @@ class Ingest:
 
     def _flush(self, staged: str, batch: list[list[Any]], arrow_schema: pa.Schema) -> None:
         if batch[0]:
-            tbl = pa.Table.from_arrays([pa.array(b, type=t.type) for b, t in zip(batch, arrow_schema, strict=True)],
-                                       schema=arrow_schema)
+            tbl = pa.Table.from_arrays([_row_numbers(batch[0]), *map(_strings, batch[1:])], schema=arrow_schema)
             self.ws.con.register("_batch", tbl)
             self.ws.con.execute(f"INSERT INTO {staged} SELECT * FROM _batch")
             self.ws.con.unregister("_batch")
@@ -197,3 +198,17 @@ class Ingest:
             parts = [f"SELECT 0 AS _src, NULL::VARCHAR AS _file, NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row, {empty} "
                      "LIMIT 0"]
         self.ws.con.execute(f"CREATE OR REPLACE VIEW {DATA} AS " + " UNION ALL ".join(parts))
+
+
+# Arrow arrays built without ``pa.array``: on a Python list it first asks whether the list is a pandas object,
+# which imports pandas (0.3–1.5 s of a small release that otherwise never needs it).
+
+
+def _row_numbers(values: list[int]) -> pa.Array:
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(array("q", values))])
+
+
+def _strings(values: list[str | None]) -> pa.Array:
+    builder = StringBuilder()
+    builder.append_values(values)
+    return builder.finish()
