@@ -10,11 +10,9 @@ from array import array
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
-from pyarrow.lib import StringBuilder
 
 from ..errors import SourceError
 from ..files import sha256_file
@@ -31,6 +29,9 @@ from .sheets import read_json, read_xls, read_xlsx
 from .structure import engine_line, extra_cell_problems, long_rows
 from .totals import check_totals
 from .workspace import DATA, Workspace
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 BATCH_ROWS = 50_000
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-sha256")
@@ -149,7 +150,10 @@ class Ingest:
         self.ws.con.execute(f"DROP TABLE {raw}")
 
     def _load_rows(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
-        """Spreadsheets and JSON: cells arrive from Python in batches, with their row numbers."""
+        """Spreadsheets and JSON: cells arrive from Python in batches, with their row numbers (handed to DuckDB as
+        Arrow tables; pyarrow is imported here, so a CSV source never loads it)."""
+        import pyarrow as pa
+
         rest = grid.rows if grid.rows is not None else iter(())
         if grid.format == "json":
             rows = rest
@@ -175,6 +179,8 @@ class Ingest:
 
     def _flush(self, staged: str, batch: list[list[Any]], arrow_schema: pa.Schema) -> None:
         if batch[0]:
+            import pyarrow as pa
+
             tbl = pa.Table.from_arrays([_row_numbers(batch[0]), *map(_strings, batch[1:])], schema=arrow_schema)
             self.ws.con.register("_batch", tbl)
             self.ws.con.execute(f"INSERT INTO {staged} SELECT * FROM _batch")
@@ -205,10 +211,14 @@ class Ingest:
 
 
 def _row_numbers(values: list[int]) -> pa.Array:
+    import pyarrow as pa
+
     return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(array("q", values))])
 
 
 def _strings(values: list[str | None]) -> pa.Array:
+    from pyarrow.lib import StringBuilder
+
     builder = StringBuilder()
     builder.append_values(values)
     return builder.finish()
