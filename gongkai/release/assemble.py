@@ -41,6 +41,14 @@ def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | Non
         value = parts_mod.submission_value(spec, ws.con, named, report)
         if value is None:
             return "invalid", report, None, None, None
+        if spec.agencies_path:  # only the agency answering for the partition may replace it
+            from ..spec.agencies import load_registry
+
+            assert spec.partition is not None
+            refusal = load_registry(spec.agencies_path).refusal(submitter, value, spec.partition.field)
+            if refusal is not None:
+                report.add(refusal)
+                return "invalid", report, None, None, None
         materialise(spec, ws.con, protection)
         source_sha = ",".join(s.get("sha256", "") for s in report.sources)
         staged = parts_mod.stage_part(ddir, value, ws.con, {"source_sha256": source_sha, "submitter": submitter,

@@ -1,0 +1,108 @@
+"""Who may submit a partition: the agency registry, checked on every submission."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gongkai import Project
+from gongkai.errors import ConfigError
+from gongkai.settings import Settings
+from gongkai.spec.agencies import load_registry
+
+from .conftest import REPO, lottery_csv, problems
+
+DS = "lottery-welfare-projects"
+REGISTRY = REPO / "agencies" / "minzheng.yaml"
+
+
+@pytest.fixture
+def registered(tmp_path: Path) -> Project:
+    """The lottery dataset partitioned by region code, its submitters checked against the 民政 registry."""
+    root = tmp_path / "proj"
+    for d in ("datasets", "schemas", "validation", "agencies"):
+        shutil.copytree(REPO / d, root / d, ignore=shutil.ignore_patterns("samples"))
+    spec = root / "datasets" / f"{DS}.dataset.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8")
+                    + "partition:\n  field: region_code\n  agencies: ../agencies/minzheng.yaml\n", encoding="utf-8")
+    return Project(root, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
+
+
+def county(rows: list[dict[str, object]], code: str) -> list[dict[str, object]]:
+    out = [r for r in rows if str(r["行政区划代码"]) == code]
+    assert out, code
+    return out
+
+
+def test_registry_is_the_catalogs_organizations() -> None:
+    orgs = {o["name"]: o["title"] for o in yaml.safe_load((REPO / "ckan_config" / "organizations.yaml").read_text("utf-8"))}
+    reg = load_registry(REGISTRY)
+    for a in reg.agencies:
+        assert orgs.get(a.organization) == a.title, a
+    assert {a.level for a in reg.agencies} == {"province", "prefecture", "county"}
+    assert reg.partitions["533422"].title == "德钦县民政局"
+
+
+def test_owner_submits_its_own_county(registered: Project, lottery_rows, tmp_path: Path) -> None:
+    o = registered.release(DS, [lottery_csv(tmp_path, county(lottery_rows, "533422"), "d.csv")],
+                           submitter="deqin-minzheng")
+    assert o.status == "released", [p.message for p in o.report.problems]
+    o = registered.release(DS, [lottery_csv(tmp_path, county(lottery_rows, "533401"), "x.csv")],
+                           submitter="香格里拉市民政局")  # the title names the agency as well
+    assert o.status == "released", [p.message for p in o.report.problems]
+    assert o.manifest["partition_changed"]["submitter"] == "香格里拉市民政局"
+
+
+def test_a_county_cannot_submit_for_another(registered: Project, lottery_rows, tmp_path: Path) -> None:
+    registered.release(DS, [lottery_csv(tmp_path, county(lottery_rows, "533401"), "x.csv")],
+                       submitter="xianggelila-minzheng")
+    before = registered.store.latest(DS)
+    o = registered.release(DS, [lottery_csv(tmp_path, county(lottery_rows, "533401")[:1], "x2.csv")],
+                           submitter="deqin-minzheng")
+    assert o.status == "invalid"
+    [p] = problems(o, "submitter-error")
+    assert p.message == "德钦县民政局无权提交分区「533401 香格里拉市」：该分区由香格里拉市民政局负责"
+    assert "xianggelila-minzheng" in p.hint
+    assert registered.store.latest(DS) == before  # nothing written
+    parts = registered.store.dataset_dir(DS) / "partitions" / "533401"
+    assert len(list(parts.glob("s*.parquet"))) == 1  # the county's own part untouched
+
+
+@pytest.mark.parametrize(("submitter", "words"), [
+    (None, "没有指明提交单位"), ("sheng-minzheng-typo", "不在单位名册"), ("迪庆藏族自治州民政局", "无权提交"),
+])
+def test_missing_unknown_or_non_county_submitter_refused(registered: Project, lottery_rows, tmp_path: Path,
+                                                          submitter: str | None, words: str) -> None:
+    o = registered.release(DS, [lottery_csv(tmp_path, county(lottery_rows, "533422"), "d.csv")], submitter=submitter)
+    assert o.status == "invalid"
+    assert words in problems(o, "submitter-error")[0].message
+    assert registered.store.latest(DS) is None
+
+
+def test_county_outside_the_registry_refused(registered: Project, lottery_rows, tmp_path: Path) -> None:
+    o = registered.release(DS, [lottery_csv(tmp_path, county(lottery_rows, "530102"), "k.csv")],
+                           submitter="deqin-minzheng")
+    assert o.status == "invalid"
+    assert problems(o, "submitter-error")[0].message == (
+        "分区「530102 五华区」不在单位名册 minzheng.yaml 中，没有负责提交的单位")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("agencies:\n  - {organization: a-b, title: 某县民政局, region: '533421'}\n", "已撤销"),  # 香格里拉县, now a city
+    ("agencies:\n  - {organization: a-b, title: 某县民政局, region: '999999'}\n", "不存在"),
+    ("agencies:\n  - {organization: a-b, title: 甲, region: 533422}\n", "键 agencies.0"),
+    ("agencies:\n  - {organization: a-b, title: 甲县, region: '533422'}\n"
+     "  - {organization: c-d, title: 乙县, region: '530102'}\n"
+     "  - {organization: e-f, title: 丙县, region: '110101'}\n", "多个省份"),
+    ("agencies:\n  - {organization: a-b, title: 甲县, region: '533422'}\n"
+     "  - {organization: a-b, title: 乙县, region: '533423'}\n", "重复"),
+])
+def test_bad_registry_refused_in_chinese(tmp_path: Path, text: str, words: str) -> None:
+    p = tmp_path / f"r{abs(hash(text))}.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_registry(p)
+    assert words in str(e.value)
