@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -106,3 +108,53 @@ def test_bad_registry_refused_in_chinese(tmp_path: Path, text: str, words: str) 
     with pytest.raises(ConfigError) as e:
         load_registry(p)
     assert words in str(e.value)
+
+
+def _submitted_on(project: Project, code: str, day: str) -> None:
+    """Pretend the county's latest accepted submission was made on ``day`` (Beijing noon)."""
+    [meta] = (project.store.dataset_dir(DS) / "partitions" / code).glob("s*.json")
+    m = json.loads(meta.read_text(encoding="utf-8"))
+    m["submitted"] = f"{day}T04:00:00+00:00"
+    meta.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.fixture
+def two_submitted(registered: Project, lottery_rows, tmp_path: Path) -> Project:
+    for code, org, day in (("533422", "deqin-minzheng", "2026-01-20"), ("533401", "xianggelila-minzheng", "2026-02-20")):
+        o = registered.release(DS, [lottery_csv(tmp_path, county(lottery_rows, code), f"{code}.csv")], submitter=org)
+        assert o.status == "released", [p.message for p in o.report.problems]
+        _submitted_on(registered, code, day)
+    return registered
+
+
+def test_completeness_names_missing_and_late_counties(two_submitted: Project) -> None:
+    from gongkai.schedule.partitions import completeness
+
+    r = completeness(two_submitted, DS, dt.date(2026, 3, 10))
+    assert (r.period_start, r.formed) == ("2025-01-01", "2026-01-01")  # yearly: last year's information
+    assert r.due is not None and "2026-01-20" <= r.due < "2026-02-20"
+    got = {p.partition: p.status for p in r.rows}
+    assert got == {"533422": "on-time", "533401": "late", "533423": "overdue", "532901": "overdue"}
+    weixi = next(p for p in r.rows if p.partition == "533423")
+    assert (weixi.agency, weixi.region, weixi.submitted) == ("维西傈僳族自治县民政局", "维西傈僳族自治县", None)
+    assert weixi.working_days_late and weixi.working_days_late > 0
+    early = completeness(two_submitted, DS, dt.date(2026, 1, 10))  # before the due date: missing, not overdue
+    assert {p.partition: p.status for p in early.rows}["533423"] == "missing"
+
+
+def test_partitions_command_table_and_json(two_submitted: Project) -> None:
+    from click.testing import CliRunner
+
+    from gongkai.cli import cli
+
+    args = ["--store", str(two_submitted.store.path), "partitions", DS, "--as-of", "2026-03-10"]
+    runner = CliRunner()
+    res = runner.invoke(cli, args, env={"GONGKAI_PROJECT": str(two_submitted.root)})
+    assert res.exit_code == 0, res.output
+    assert "533423" in res.output and "逾期未提交 2" in res.output  # the table wraps long names at 80 columns
+    res = runner.invoke(cli, [*args, "--json"], env={"GONGKAI_PROJECT": str(two_submitted.root)})
+    data = json.loads(res.output)
+    assert data["counts"] == {"on-time": 1, "late": 1, "missing": 0, "overdue": 2}
+    res = runner.invoke(cli, ["--store", str(two_submitted.store.path), "partitions", "dibao-recipients"],
+                        env={"GONGKAI_PROJECT": str(two_submitted.root)})
+    assert res.exit_code == 2 and "不是分区提交的数据集" in res.output
