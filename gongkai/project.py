@@ -187,7 +187,14 @@ class Project:
         """The main job: release every (or each named) dataset from its configured sources."""
         outcomes = []
         for d in datasets or self.specs.ids:
-            outcomes.append(self.release(d, progress=progress))
+            spec = self.spec(d)
+            if spec.partition is not None:  # each agency's file is its own submission (agency: its folder)
+                from .spec.agencies import submissions
+
+                for path, submitter in submissions(spec):
+                    outcomes.append(self.release(d, [path], progress=progress, submitter=submitter))
+            else:
+                outcomes.append(self.release(d, progress=progress))
             if on_outcome:
                 on_outcome(outcomes[-1])
         return outcomes

@@ -18,18 +18,18 @@ from gongkai.spec.agencies import load_registry
 from .conftest import REPO, lottery_csv, problems
 
 DS = "lottery-welfare-projects"
-REGISTRY = REPO / "agencies" / "minzheng.yaml"
+REGISTRY = REPO / "datasets" / "agencies" / "minzheng.yaml"
 
 
 @pytest.fixture
 def registered(tmp_path: Path) -> Project:
     """The lottery dataset partitioned by region code, its submitters checked against the 民政 registry."""
     root = tmp_path / "proj"
-    for d in ("datasets", "schemas", "validation", "agencies"):
+    for d in ("datasets", "schemas", "validation"):
         shutil.copytree(REPO / d, root / d, ignore=shutil.ignore_patterns("samples"))
     spec = root / "datasets" / f"{DS}.dataset.yaml"
     spec.write_text(spec.read_text(encoding="utf-8")
-                    + "partition:\n  field: region_code\n  agencies: ../agencies/minzheng.yaml\n", encoding="utf-8")
+                    + "partition:\n  field: region_code\n  agencies: agencies/minzheng.yaml\n", encoding="utf-8")
     return Project(root, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
 
 
@@ -158,3 +158,38 @@ def test_partitions_command_table_and_json(two_submitted: Project) -> None:
     res = runner.invoke(cli, ["--store", str(two_submitted.store.path), "partitions", "dibao-recipients"],
                         env={"GONGKAI_PROJECT": str(two_submitted.root)})
     assert res.exit_code == 2 and "不是分区提交的数据集" in res.output
+
+
+BUNDLED = "dibao-county-monthly"
+
+
+def test_bundled_partitioned_dataset_runs_one_submission_per_county(tmp_path: Path) -> None:
+    from gongkai.release.verify import verify
+
+    p = Project(REPO, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
+    outcomes = p.run([BUNDLED])
+    assert [o.status for o in outcomes] == ["released"] * 3, [x.message for o in outcomes for x in o.report.problems]
+    m = outcomes[-1].manifest
+    assert m is not None and m["row_count"] == 33
+    assert {e["partition"]: e["submitter"] for e in m["partitions"]} == {
+        "533401": "xianggelila-minzheng", "533422": "deqin-minzheng", "533423": "weixi-minzheng"}
+    assert verify(p.store.release_dir(BUNDLED, outcomes[-1].version)).ok
+    # one county re-submits its file, November dropped: every other county's rows kept
+    src = next((REPO / "datasets" / "samples" / BUNDLED / "deqin-minzheng").glob("*.csv"))
+    text = src.read_bytes().decode("gbk")
+    fixed = tmp_path / "德钦县更正.csv"
+    fixed.write_bytes("\r\n".join(text.splitlines()[:11]).encode("gbk") + b"\r\n")  # header and months 1-10
+    o = p.release(BUNDLED, [fixed], submitter="德钦县民政局")
+    assert o.status == "released", [x.message for x in o.report.problems]
+    assert o.manifest["row_count"] == 32  # 11 + 11 + 10: only 德钦县's part replaced
+    # the same file put in another county's inbox is refused
+    inbox = tmp_path / "proj"
+    shutil.copytree(REPO / "datasets", inbox / "datasets")
+    for d in ("schemas", "validation"):
+        shutil.copytree(REPO / d, inbox / d)
+    moved = inbox / "datasets" / "samples" / BUNDLED / "weixi-minzheng"
+    shutil.move(str(next((inbox / "datasets" / "samples" / BUNDLED / "deqin-minzheng").glob("*.csv"))), moved)
+    q = Project(inbox, store=tmp_path / "store2", settings=Settings(cache=tmp_path / "cache"))
+    results = q.run([BUNDLED])
+    refused = [x for o in results for x in problems(o, "submitter-error")]
+    assert [x.message for x in refused] == ["维西傈僳族自治县民政局无权提交分区「533422 德钦县」：该分区由德钦县民政局负责"]

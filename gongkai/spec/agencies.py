@@ -1,6 +1,6 @@
 """The agency registry of a partitioned dataset: which agency answers for which region's partition.
 
-    # agencies/minzheng.yaml — named by a spec's ``partition.agencies``
+    # datasets/agencies/minzheng.yaml — named by a spec's ``partition.agencies``
     sector: 民政
     agencies:
       - {organization: sheng-minzheng, title: 省民政厅, region: "530000"}
@@ -17,11 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .dataset import DatasetSpec
 from ..identifiers import regions
 from ..report import Problem
 
@@ -138,3 +142,14 @@ def _load(path: Path) -> Registry:
 
 def _province(code: str) -> str:
     return code[:2] + "0000"
+
+
+def submissions(spec: DatasetSpec) -> list[tuple[Path, str | None]]:
+    """A partitioned dataset's configured source files, one submission each, with the agency submitting it: the
+    registry's organization whose folder holds the file (each agency's inbox), else None (refused as unnamed)."""
+    registry = load_registry(spec.agencies_path) if spec.agencies_path else None
+    out = []
+    for path in spec.source_paths():
+        agency = registry.find(path.parent.name) if registry else None
+        out.append((path, agency.organization if agency else None))
+    return out

@@ -81,7 +81,7 @@ class Partition(_Model):
 
     field: str = Field(description="Field whose value names the partition a row belongs to, e.g. region_code")
     agencies: str | None = Field(None, description="The agency registry saying who answers for which partition, "
-                                 "relative to the spec (e.g. ../agencies/minzheng.yaml); without it any "
+                                 "relative to the spec (e.g. agencies/minzheng.yaml); without it any "
                                  "submitter is accepted")
 
 
