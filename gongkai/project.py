@@ -115,7 +115,8 @@ class Project:
         return Outcome(spec.id, "valid" if result.report.valid else "invalid", result.report)
 
     def release(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None,
-                formed: dt.date | None = None, partition: str | None = None, submitter: str | None = None) -> Outcome:
+                formed: dt.date | None = None, partition: str | None = None, submitter: str | None = None,
+                token_orgs: frozenset[str] | None = None) -> Outcome:
         """Validate and, if the data is valid and differs from the latest release, write a new version.
 
         ``formed`` is when the information was formed or changed, for datasets without a ``formed_field``
@@ -129,7 +130,7 @@ class Project:
 
                 status, report, version, path, manifest = release_partition(
                     self.store, spec, sources, progress, formed, partition, submitter, self.settings.memory_limit,
-                    self.database_url)
+                    self.database_url, token_orgs)
                 return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]
             calendars = sorted((self.root / "calendar").glob("*.yaml"))
             inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed, calendars)

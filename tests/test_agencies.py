@@ -193,3 +193,13 @@ def test_bundled_partitioned_dataset_runs_one_submission_per_county(tmp_path: Pa
     results = q.run([BUNDLED])
     refused = [x for o in results for x in problems(o, "submitter-error")]
     assert [x.message for x in refused] == ["维西傈僳族自治县民政局无权提交分区「533422 德钦县」：该分区由德钦县民政局负责"]
+
+
+def test_token_organizations_decide_the_submitter() -> None:
+    reg = load_registry(REGISTRY)
+    assert reg.resolve("anything", frozenset({"deqin-minzheng"}), "533422", "region_code") == ("deqin-minzheng", None)
+    who, p = reg.resolve("deqin-minzheng", frozenset({"weixi-minzheng"}), "533422", "region_code")
+    assert who is None and p is not None  # the named submitter does not count: the token's user does
+    assert p.message == ("CKAN 令牌的用户不是德钦县民政局（deqin-minzheng）的编辑，无权提交分区「533422 德钦县」："
+                         "该用户只能提交维西傈僳族自治县民政局的数据")
+    assert reg.resolve(None, frozenset(), "530102", "region_code")[1].message.startswith("分区「530102 五华区」不在")

@@ -21,9 +21,11 @@ Result = tuple[str, "Report", str | None, Path | None, dict[str, Any] | None]  #
 
 def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | None,
                       progress: Callable[[str], None] | None, formed: dt.date | None, named: str | None,
-                      submitter: str | None, memory_limit: str, database_url: str | None) -> Result:
+                      submitter: str | None, memory_limit: str, database_url: str | None,
+                      token_orgs: frozenset[str] | None = None) -> Result:
     """Gate ``sources`` as one partition's submission; if valid, write a version holding it and every other
-    partition's latest accepted submission. The caller holds the dataset's lock."""
+    partition's latest accepted submission. ``token_orgs``: the CKAN organizations the submitter's own token may
+    edit, which then decide who submits. The caller holds the dataset's lock."""
     from ..gate import run_gate
     from ..gate.protect import materialise
     from ..ingest import Workspace
@@ -45,7 +47,8 @@ def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | Non
             from ..spec.agencies import load_registry
 
             assert spec.partition is not None
-            refusal = load_registry(spec.agencies_path).refusal(submitter, value, spec.partition.field)
+            submitter, refusal = load_registry(spec.agencies_path).resolve(submitter, token_orgs, value,
+                                                                           spec.partition.field)
             if refusal is not None:
                 report.add(refusal)
                 return "invalid", report, None, None, None

@@ -72,6 +72,24 @@ class Registry:
         """The agency named by its organization or its title."""
         return next((a for a in self.agencies if submitter in (a.organization, a.title)), None)
 
+    def resolve(self, submitter: str | None, token_orgs: frozenset[str] | None, value: str,
+                field: str) -> tuple[str | None, Problem | None]:
+        """Who submits partition ``value`` and why they may not. With ``token_orgs`` (the CKAN organizations the
+        submitter's own token may edit) the submitter is the partition's owner when the token's user edits it."""
+        if token_orgs is None:
+            return submitter, self.refusal(submitter, value, field)
+        owner = self.partitions.get(value)
+        if owner is not None and owner.organization in token_orgs:
+            return owner.organization, None
+        if owner is None:
+            return None, self._unregistered(value, field)
+        mine = [a.title for a in self.agencies if a.organization in token_orgs]
+        return None, Problem("submitter-error",
+                             f"CKAN 令牌的用户不是{owner.title}（{owner.organization}）的编辑，无权提交分区「{value} "
+                             f"{owner.region_name}」" + (f"：该用户只能提交{'、'.join(mine)}的数据" if mine else ""),
+                             f"请由{owner.title}的编辑用本人的令牌提交，或核对文件中的行政区划代码。",
+                             field=field, value=value)
+
     def refusal(self, submitter: str | None, value: str, field: str) -> Problem | None:
         """Why ``submitter`` may not submit partition ``value``, or None when it may."""
         where = self.path.name
@@ -86,17 +104,20 @@ class Registry:
                            "请使用名册中的组织名或单位名称；新设单位须先登记到名册。", field=field, value=value)
         owner = self.partitions.get(value)
         if owner is None:
-            name = regions().get(value)
-            shown = f"{value} {name.name}" if name else value
-            return Problem("submitter-error", f"分区「{shown}」不在单位名册 {where} 中，没有负责提交的单位",
-                           "请核对文件中的行政区划代码；新设县（市、区）须先在名册中登记其负责单位。",
-                           field=field, value=value)
+            return self._unregistered(value, field)
         if owner != agency:
             return Problem("submitter-error",
                            f"{agency.title}无权提交分区「{value} {owner.region_name}」：该分区由{owner.title}负责",
                            f"各单位只能提交本辖区的数据：请由{owner.title}（{owner.organization}）提交，"
                            "或核对文件中的行政区划代码。", field=field, value=value)
         return None
+
+    def _unregistered(self, value: str, field: str) -> Problem:
+        name = regions().get(value)
+        shown = f"{value} {name.name}" if name else value
+        return Problem("submitter-error", f"分区「{shown}」不在单位名册 {self.path.name} 中，没有负责提交的单位",
+                       "请核对文件中的行政区划代码；新设县（市、区）须先在名册中登记其负责单位。", field=field, value=value)
+
 
 
 def load_registry(path: Path) -> Registry:
