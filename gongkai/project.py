@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .ckan.client import Client
     from .ckan.publish import Plan
     from .flows.page import Page
+    from .release.assemble import Submission
     from .report import Report
 
 Status = Literal["valid", "invalid", "released", "unchanged"]
@@ -126,12 +127,10 @@ class Project:
         spec = self.spec(dataset)
         with self.store.lock(spec.id, self.settings.lock_wait):
             if spec.partition is not None:  # one county's file replaces only its own partition
-                from .release.assemble import release_partition
+                from .release.assemble import Submission
 
-                status, report, version, path, manifest = release_partition(
-                    self.store, spec, sources, progress, formed, partition, submitter, self.settings.memory_limit,
-                    self.database_url, token_orgs)
-                return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]
+                return self._release_partitions(spec, [Submission(sources, partition, submitter, token_orgs)],
+                                                progress, formed)
             calendars = sorted((self.root / "calendar").glob("*.yaml"))
             inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed, calendars)
             same = fingerprint.recorded_version(self.store, spec.id, inputs)
@@ -145,6 +144,14 @@ class Project:
             if outcome.version is not None:
                 fingerprint.record(self.store, spec.id, inputs, outcome.version)
             return outcome
+
+    def _release_partitions(self, spec: DatasetSpec, subs: list[Submission], progress: Progress | None,
+                            formed: dt.date | None) -> Outcome:
+        from .release.assemble import release_partition
+
+        status, report, version, path, manifest = release_partition(
+            self.store, spec, subs, progress, formed, self.settings.memory_limit, self.database_url)
+        return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]
 
     def _release(self, spec: DatasetSpec, sources: list[Path] | None, progress: Progress | None,
                  formed: dt.date | None) -> Outcome:
@@ -189,11 +196,13 @@ class Project:
         outcomes = []
         for d in datasets or self.specs.ids:
             spec = self.spec(d)
-            if spec.partition is not None:  # each agency's file is its own submission (agency: its folder)
+            if spec.partition is not None:  # each agency's file is its own submission (agency: its folder), one version
+                from .release.assemble import Submission
                 from .spec.agencies import submissions
 
-                for path, submitter in submissions(spec):
-                    outcomes.append(self.release(d, [path], progress=progress, submitter=submitter))
+                subs = [Submission([path], None, submitter) for path, submitter in submissions(spec)]
+                with self.store.lock(spec.id, self.settings.lock_wait):
+                    outcomes.append(self._release_partitions(spec, subs, progress, None))
             else:
                 outcomes.append(self.release(d, progress=progress))
             if on_outcome:

@@ -168,9 +168,12 @@ def test_bundled_partitioned_dataset_runs_one_submission_per_county(tmp_path: Pa
 
     p = Project(REPO, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
     outcomes = p.run([BUNDLED])
-    assert [o.status for o in outcomes] == ["released"] * 3, [x.message for o in outcomes for x in o.report.problems]
+    assert [(o.status, o.version) for o in outcomes] == [("released", "v1")], [
+        x.message for o in outcomes for x in o.report.problems]  # every county's file in one version
     m = outcomes[-1].manifest
-    assert m is not None and m["row_count"] == 33
+    assert m is not None and m["row_count"] == 33 and len(m["partitions_changed"]) == 3
+    assert [o.status for o in p.run([BUNDLED])] == ["unchanged"]
+    assert len(list(p.store.dataset_dir(BUNDLED).rglob("s*.parquet"))) == 3  # an unchanged run stores no part
     assert {e["partition"]: e["submitter"] for e in m["partitions"]} == {
         "533401": "xianggelila-minzheng", "533422": "deqin-minzheng", "533423": "weixi-minzheng"}
     assert verify(p.store.release_dir(BUNDLED, outcomes[-1].version)).ok
