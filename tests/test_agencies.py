@@ -206,3 +206,17 @@ def test_token_organizations_decide_the_submitter() -> None:
     assert p.message == ("CKAN 令牌的用户不是德钦县民政局（deqin-minzheng）的编辑，无权提交分区「533422 德钦县」："
                          "该用户只能提交维西傈僳族自治县民政局的数据")
     assert reg.resolve(None, frozenset(), "530102", "region_code")[1].message.startswith("分区「530102 五华区」不在")
+
+
+def test_compliance_report_names_the_county_that_has_not_submitted(tmp_path: Path) -> None:
+    from gongkai.schedule.compliance import build
+
+    p = Project(REPO, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
+    p.run([BUNDLED])
+    report = build(p, 2026, as_of=dt.date(2026, 12, 31), today=dt.date(2026, 12, 31))
+    [c] = report.partitions
+    assert {r.partition: r.status for r in c.rows}["532901"] == "overdue"  # 大理市 is registered, never submitted
+    md = report.render("md")
+    assert "## 分县提交 Submissions by county" in md
+    assert "| dibao-county-monthly | 532901 | 大理市 | 大理市民政局 |" in md
+    assert json.loads(report.render("json"))["partitions"][0]["counts"]["overdue"] == 1
