@@ -128,9 +128,12 @@ class Project:
         with self.store.lock(spec.id, self.settings.lock_wait):
             if spec.partition is not None:  # one county's file replaces only its own partition
                 from .release.assemble import Submission
+                from .spec.agencies import submissions
 
-                return self._release_partitions(spec, [Submission(sources, partition, submitter, token_orgs)],
-                                                progress, formed)
+                subs = ([Submission([path], None, who) for path, who in submissions(spec)]
+                        if sources is None and partition is None and submitter is None and token_orgs is None
+                        else [Submission(sources, partition, submitter, token_orgs)])  # configured: one per file
+                return self._release_partitions(spec, subs, progress, formed)
             calendars = sorted((self.root / "calendar").glob("*.yaml"))
             inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed, calendars)
             same = fingerprint.recorded_version(self.store, spec.id, inputs)
@@ -195,16 +198,7 @@ class Project:
         """The main job: release every (or each named) dataset from its configured sources."""
         outcomes = []
         for d in datasets or self.specs.ids:
-            spec = self.spec(d)
-            if spec.partition is not None:  # each agency's file is its own submission (agency: its folder), one version
-                from .release.assemble import Submission
-                from .spec.agencies import submissions
-
-                subs = [Submission([path], None, submitter) for path, submitter in submissions(spec)]
-                with self.store.lock(spec.id, self.settings.lock_wait):
-                    outcomes.append(self._release_partitions(spec, subs, progress, None))
-            else:
-                outcomes.append(self.release(d, progress=progress))
+            outcomes.append(self.release(d, progress=progress))  # a partitioned one: a submission per file
             if on_outcome:
                 on_outcome(outcomes[-1])
         return outcomes
