@@ -99,3 +99,14 @@ def test_simultaneous_counties_lose_no_update(partitioned: Project, lottery_rows
     assert Counter(e["partition"] for e in m["partitions"]) == Counter(list(counties))
     assert m["row_count"] == len(lottery_rows)
     json.dumps(m)
+
+
+def test_a_partitioned_version_cannot_be_withdrawn_yet(partitioned: Project, lottery_rows, tmp_path: Path) -> None:
+    """Its rows live on in the partitions' submissions: withdrawing only the version would hide nothing."""
+    from gongkai.errors import UsageError
+
+    code, rows = next(iter(by_county(lottery_rows).items()))
+    assert partitioned.release(DS, [lottery_csv(tmp_path, rows, f"{code}.csv")]).version == "v1"
+    with pytest.raises(UsageError, match="分区"):
+        partitioned.withdraw(DS, "v1", "泄露")
+    assert not partitioned.store.is_withdrawn(DS, "v1") and verify(partitioned.store.dataset_dir(DS)).ok

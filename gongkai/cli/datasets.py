@@ -172,9 +172,11 @@ def verify(c: Context, path: Path, dataset: str | None, ckan_url: str | None, ck
     else:
         result, where = verify_path(path), ""
     if c.as_json:
-        click.echo(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems},
-                              ensure_ascii=False, indent=1))
+        click.echo(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems,
+                               "withdrawn": result.withdrawn}, ensure_ascii=False, indent=1))
     else:
+        for w in result.withdrawn:
+            console.print(f"[yellow]⊘[/] {w}")
         for p in result.problems:
             console.print(f"[red]✗[/] {p}")
         if result.ok and where:
@@ -220,10 +222,12 @@ def history(c: Context, dataset: str) -> None:
     spec = project.spec(dataset)
     store = project.store
     rows = []
+    withdrawn = store.withdrawals(spec.id)
     for v in store.versions(spec.id):
         m = store.manifest(spec.id, v)
         rows.append({"version": v, "created": m["created"], "rows": m["row_count"], "changes": m.get("changes"),
-                     "fingerprint": m["fingerprint"], "sources": [s["name"] for s in m.get("sources", [])]})
+                     "fingerprint": m["fingerprint"], "sources": [s["name"] for s in m.get("sources", [])],
+                     "withdrawn": withdrawn.get(v)})
     if c.as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -233,7 +237,7 @@ def history(c: Context, dataset: str) -> None:
     t = Table("version", "created (UTC)", "rows", "+", "−", "~", "source")
     for r in rows:
         ch = r["changes"] or {}
-        t.add_row(r["version"], r["created"], str(r["rows"]), str(ch.get("added", "")), str(ch.get("removed", "")),
+        t.add_row(r["version"] + (" ⊘ withdrawn" if r["withdrawn"] else ""), r["created"], str(r["rows"]), str(ch.get("added", "")), str(ch.get("removed", "")),
                   str(ch.get("changed", "")), ", ".join(r["sources"]))
     console.print(keep_ids(t, "version", "created (UTC)"))
 

@@ -113,6 +113,7 @@ def _merge(a: Report, b: Report) -> Report:
 def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[str, parts_mod.Part],
            staged: dict[str, parts_mod.Part], report: Report, protection: Protection, formed: dt.date | None) -> Result:
     from .build import build
+    from .withdraw import release_base, withdrawn_fingerprints
 
     others = [p.path for v, p in current.items() if v not in staged]
     key = [k for k in spec.primary_key if k not in protection.dropped_fields]
@@ -124,8 +125,8 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
     for value, part in staged.items():
         report.notes.append(f"partition {value}: {part.meta['rows']} row(s) from this submission")
     report.notes.append(f"{rows} row(s) in {len(others) + len(staged)} partition(s)")
-    latest = store.latest(spec.id)
-    previous = (latest, store.release_dir(spec.id, latest)) if latest else None
+    previous, chain = release_base(store, spec.id)
+    latest = previous[0] if previous else None
     if previous:
         old_rows = int(store.manifest(spec.id, latest)["row_count"])  # type: ignore[arg-type]
         if rows < old_rows * 0.9:
@@ -135,7 +136,8 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
     with store.staging(spec.id) as tmp:
         manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
                          sources=report.sources, previous=previous, formed=formed.isoformat() if formed else None,
-                         formed_from="source" if formed else None)
+                         formed_from="source" if formed else None, chain=chain,
+                         refused=withdrawn_fingerprints(store, spec.id))
         if manifest.get("unchanged"):  # the same rows again: the store stays as it was
             assert previous is not None
             return "unchanged", report, previous[0], previous[1], None

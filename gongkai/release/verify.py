@@ -16,13 +16,14 @@ from typing import Any
 
 from ..errors import UsageError
 from ..files import sha256_file
-from .store import VERSION_RE
+from .store import TOMBSTONE, VERSION_RE
 
 
 @dataclass
 class Verification:
     checked: list[str] = field(default_factory=list)  # release directories (or dumped versions, files) checked
     problems: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # "v2: withdrawn 2026-… by …: reason", for the user
 
     @property
     def ok(self) -> bool:
@@ -134,6 +135,9 @@ def _verify_release(v: _Version, result: Verification) -> None:
     if manifest is None:
         return
     listed = manifest.get("files", {})
+    if TOMBSTONE in v.files:
+        _verify_withdrawn(v, listed, result)
+        return
     for name, meta in listed.items():
         if name not in v.files:
             result.problems.append(f"{v.label}/{name}: listed in the manifest but missing")
@@ -143,12 +147,30 @@ def _verify_release(v: _Version, result: Verification) -> None:
         result.problems.append(f"{v.label}/{name}: not listed in the manifest")
 
 
+def _verify_withdrawn(v: _Version, listed: dict[str, Any], result: Verification) -> None:
+    """A withdrawn version: its tombstone names this manifest, and none of its other files is left."""
+    tomb = _load(v.files[TOMBSTONE], result)
+    if tomb is None:
+        return
+    if tomb.get("manifest_sha256") != sha256_file(v.files["manifest.json"]):
+        result.problems.append(f"{v.label}/{TOMBSTONE}: names another manifest.json (the sha256 differs)")
+    if tomb.get("version") not in (None, v.label) and VERSION_RE.match(v.label):
+        result.problems.append(f"{v.label}/{TOMBSTONE}: is the tombstone of {tomb.get('version')}")
+    left = sorted(n for n in [*v.files, *v.extra] if n not in ("manifest.json", TOMBSTONE))
+    for name in left:
+        result.problems.append(f"{v.label}/{name}: the version was withdrawn but this file is still there"
+                               + ("" if name in listed else " (and the manifest does not list it)"))
+    result.withdrawn.append(f"{v.label}: withdrawn {tomb.get('withdrawn')} by {tomb.get('by')}: {tomb.get('reason')}")
+
+
 def _verify_partitions(d: Path, result: Verification) -> None:
     """A partitioned release: every submission it lists is in the store, and rebuilt they give its data.csv."""
     import tempfile
 
     from .partitions import rebuild_csv
 
+    if (d / TOMBSTONE).is_file():
+        return
     manifest = _load(d / "manifest.json", result) or {}
     entries = manifest.get("partitions")
     if not entries:

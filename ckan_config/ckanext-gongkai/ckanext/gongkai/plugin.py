@@ -257,8 +257,9 @@ class SearchPlugin(p.SingletonPlugin):
 
     def get_actions(self) -> dict[str, Any]:
         from .actions import gongkai_datastore_load
+        from .withdraw import gongkai_resource_withdraw
 
-        return {"gongkai_datastore_load": gongkai_datastore_load}
+        return {"gongkai_datastore_load": gongkai_datastore_load, "gongkai_resource_withdraw": gongkai_resource_withdraw}
 
     def update_config(self, config: Any) -> None:
         mode = config.get("ckanext.gongkai.search", "auto")
