@@ -55,13 +55,15 @@ class Region:
     code: str
     name: str
     valid_to: str  # last year in use; empty while current
+    level: str = ""  # province, prefecture or county
+    parent: str = ""  # the prefecture's (or province's) code
 
 
 @cache
 def regions() -> dict[str, Region]:
     """The GB/T 2260 list shipped with gongkai, by code."""
     with open(REGION_CODES, encoding="utf-8", newline="") as f:
-        return {r["code"]: Region(r["code"], r["name"], r["valid_to"]) for r in csv.DictReader(f)}
+        return {r["code"]: Region(r["code"], r["name"], r["valid_to"], r["level"], r["parent"]) for r in csv.DictReader(f)}
 
 
 # -- Python rules -------------------------------------------------------------------------------------------------

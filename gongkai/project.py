@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .ckan.client import Client
     from .ckan.publish import Plan
     from .flows.page import Page
+    from .release.assemble import Submission
     from .report import Report
 
 Status = Literal["valid", "invalid", "released", "unchanged"]
@@ -116,7 +117,7 @@ class Project:
 
     def release(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None,
                 formed: dt.date | None = None, partition: str | None = None, submitter: str | None = None,
-                as_of: dt.date | None = None) -> Outcome:
+                as_of: dt.date | None = None, token_orgs: frozenset[str] | None = None) -> Outcome:
         """Validate and, if the data is valid and differs from the latest release, write a new version.
 
         ``formed`` is when the information was formed or changed, for datasets without a ``formed_field``
@@ -129,12 +130,13 @@ class Project:
         as_of = (as_of or today()) if spec.retention else None
         with self.store.lock(spec.id, self.settings.lock_wait):
             if spec.partition is not None:  # one county's file replaces only its own partition
-                from .release.assemble import release_partition
+                from .release.assemble import Submission
+                from .spec.agencies import submissions
 
-                status, report, version, path, manifest = release_partition(
-                    self.store, spec, sources, progress, formed, partition, submitter, self.settings.memory_limit,
-                    self.database_url)
-                return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]
+                subs = ([Submission([path], None, who) for path, who in submissions(spec)]
+                        if sources is None and partition is None and submitter is None and token_orgs is None
+                        else [Submission(sources, partition, submitter, token_orgs)])  # configured: one per file
+                return self._release_partitions(spec, subs, progress, formed)
             calendars = sorted((self.root / "calendar").glob("*.yaml"))
             inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed, calendars, as_of)
             same = fingerprint.recorded_version(self.store, spec.id, inputs)
@@ -148,6 +150,14 @@ class Project:
             if outcome.version is not None:
                 fingerprint.record(self.store, spec.id, inputs, outcome.version)
             return outcome
+
+    def _release_partitions(self, spec: DatasetSpec, subs: list[Submission], progress: Progress | None,
+                            formed: dt.date | None) -> Outcome:
+        from .release.assemble import release_partition
+
+        status, report, version, path, manifest = release_partition(
+            self.store, spec, subs, progress, formed, self.settings.memory_limit, self.database_url)
+        return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]
 
     def _release(self, spec: DatasetSpec, sources: list[Path] | None, progress: Progress | None,
                  formed: dt.date | None, as_of: dt.date | None = None) -> Outcome:
@@ -244,6 +254,7 @@ class Project:
         term: :meth:`expire`, so the versions holding expired rows are withdrawn too)."""
         outcomes = []
         for d in datasets or self.specs.ids:
+            # a partitioned dataset: a submission per configured file
             outcomes.append(self.expire(d)[0] if self.spec(d).retention else self.release(d, progress=progress))
             if on_outcome:
                 on_outcome(outcomes[-1])

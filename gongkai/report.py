@@ -38,6 +38,7 @@ TITLES: dict[str, str] = {
     "personal-data": "发现未保护的个人信息",
     "quality": "数据质量规则未通过",
     "partition-error": "不属于本次提交的分区",
+    "submitter-error": "提交单位无权提交该分区",
 }
 
 # frictionless-py reports all constraint violations as one type.

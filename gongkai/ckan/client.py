@@ -67,6 +67,12 @@ class Client:
                                           "Nothing partial is public; run the same command again when CKAN is back.") from None
                 time.sleep(self.backoff * 2 ** (attempt - 1))
 
+    def editable_organizations(self) -> frozenset[str]:
+        """The organizations the token's own user may create or update datasets in (a sysadmin: all of them):
+        who a partition's submitter is, as CKAN knows it."""
+        orgs = self.call("organization_list_for_user", {"permission": "create_dataset"})
+        return frozenset(str(o["name"]) for o in orgs)
+
     def show(self, action: str, **data: Any) -> dict[str, Any] | None:
         """A read that answers None for an object CKAN does not have."""
         try:

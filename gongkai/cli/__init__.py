@@ -12,7 +12,7 @@ import click
 
 from ..settings import Settings
 from .base import Context
-from .compliance import annual_report, compliance
+from .compliance import annual_report, compliance, partitions
 from .datasets import COMMANDS
 from .flows import flows, sql
 from .publish import download, publish
@@ -32,7 +32,8 @@ def cli(ctx: click.Context, store: Path | None, database_url: str | None, as_jso
     ctx.obj = Context(Settings.from_env(store=store, database_url=database_url), as_json)
 
 
-for command in [*COMMANDS, publish, download, schedule, compliance, annual_report, flows, sql, withdraw, expire]:
+for command in [*COMMANDS, publish, download, schedule, compliance, annual_report, partitions, flows, sql, withdraw,
+                expire]:
     cli.add_command(command)
 
 

@@ -88,3 +88,33 @@ def annual_report(c: Context, agency: str, year: int, fmt: str, output: Path | N
     if do_publish:
         published = publish(report, c.project.ckan(ckan_url, ckan_token_file))
         err_console.print(escape(f"published: {published['url']} ({published['writes']} write(s))"))
+
+
+@click.command()
+@click.argument("dataset")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Judge as of this date (default: today, Beijing time).")
+@pass_ctx
+@handle_errors
+def partitions(c: Context, dataset: str, as_of: dt.datetime | None) -> None:
+    """Which counties of a partitioned dataset have submitted for the current period, which are missing or late."""
+    from rich.table import Table
+
+    from ..schedule.partitions import completeness
+    from .base import console
+
+    r = completeness(c.project, dataset, as_of.date() if as_of else None)
+    if c.as_json:
+        click.echo(json.dumps(r.to_dict(), ensure_ascii=False, indent=1))
+        return
+    t = Table("分区", "地区", "负责单位", "最近提交", "行数", "状态", "逾期工作日",
+              title=escape(f"{r.dataset}：{r.period_start} 起的一期，{r.formed} 形成，{r.due or '无法判断'} 前提交"))
+    for p in r.rows:
+        t.add_row(p.partition, escape(p.region), escape(p.agency or "（名册中没有）"), p.submitted or "—",
+                  "" if p.rows is None else str(p.rows), p.status_zh,
+                  "" if p.working_days_late is None else str(p.working_days_late))
+    console.print(t)
+    console.print("，".join(f"{label} {r.counts[s]}" for s, label in
+                           (("on-time", "按时"), ("late", "逾期提交"), ("missing", "未提交"), ("overdue", "逾期未提交"))))
+    if r.registry is None:
+        err_console.print("没有单位名册（partition.agencies）：只列出已提交的分区，无法知道谁还没有提交。")

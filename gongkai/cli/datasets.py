@@ -91,14 +91,22 @@ def validate(c: Context, dataset: str, sources: tuple[Path, ...], report_json: P
 @source_option
 @click.option("--partition", help="Partition this submission holds (partitioned datasets; default: from its rows).")
 @click.option("--submitter", help="Agency submitting it, recorded in the manifest.")
+@click.option("--submitter-token-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="The submitter's own CKAN API token: the partition is accepted only if its user edits the "
+                   "organization answering for it (CKAN at --ckan-url or env CKAN_URL).")
+@click.option("--ckan-url", help="CKAN that knows the submitter's token [env CKAN_URL].")
 @with_options(report_options)
 @pass_ctx
 @handle_errors
 def release(c: Context, dataset: str, sources: tuple[Path, ...], partition: str | None, submitter: str | None,
-            report_json: Path | None, report_html: Path | None) -> None:
+            submitter_token_file: Path | None, ckan_url: str | None, report_json: Path | None,
+            report_html: Path | None) -> None:
     """Validate and write a new immutable version to the store (none if the data is unchanged)."""
+    token_orgs = None
+    if submitter_token_file is not None:  # CKAN says whose token it is and which organizations it edits
+        token_orgs = c.project.ckan(ckan_url, submitter_token_file).editable_organizations()
     outcome = c.project.release(dataset, list(sources) or None, progress=progress(c), partition=partition,
-                                submitter=submitter)
+                                submitter=submitter, token_orgs=token_orgs)
     write_reports(outcome.report, report_json, report_html)
     if c.as_json:
         click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=1))

@@ -1,8 +1,9 @@
-"""Releasing one submission into a partitioned dataset: gate the submission, then assemble every partition."""
+"""Releasing submissions into a partitioned dataset: gate each submission, then assemble every partition once."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,83 +14,151 @@ from . import partitions as parts_mod
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ..gate.protect import Protection
     from ..report import Report
     from .store import Store
 
 Result = tuple[str, "Report", str | None, Path | None, dict[str, Any] | None]  # status, report, version, path, manifest
 
 
-def release_partition(store: Store, spec: DatasetSpec, sources: list[Path] | None,
-                      progress: Callable[[str], None] | None, formed: dt.date | None, named: str | None,
-                      submitter: str | None, memory_limit: str, database_url: str | None) -> Result:
-    """Gate ``sources`` as one partition's submission; if valid, write a version holding it and every other
-    partition's latest accepted submission. The caller holds the dataset's lock."""
-    from ..gate import run_gate
-    from ..gate.protect import materialise
+@dataclass(frozen=True)
+class Submission:
+    """One agency's file(s) for one partition."""
+    sources: list[Path] | None
+    partition: str | None = None  # named with --partition; else inferred from the rows
+    submitter: str | None = None
+    token_orgs: frozenset[str] | None = None  # the CKAN organizations the submitter's own token edits
+
+
+def release_partition(store: Store, spec: DatasetSpec, subs: list[Submission],
+                      progress: Callable[[str], None] | None, formed: dt.date | None, memory_limit: str,
+                      database_url: str | None) -> Result:
+    """Gate each submission as one partition's; if all are valid, write one version holding them and every other
+    partition's latest accepted submission (``gongkai run`` submits every county's file at once: one version).
+    The caller holds the dataset's lock."""
     from ..ingest import Workspace
-    from .build import build
-    from .withdraw import release_base, withdrawn_fingerprints
 
     ddir = store.dataset_dir(spec.id)
     current = parts_mod.current_parts(ddir)
-    prev_rows = current[named].meta.get("rows") if named in current else None
+    staged: dict[str, parts_mod.Part] = {}
+    report: Report | None = None
+    protection: Protection | None = None
+    try:
+        for sub in subs:
+            status, one, protection, part = _stage(spec, ddir, current, sub, staged, progress, memory_limit,
+                                                   database_url)
+            report = one if report is None else _merge(report, one)
+            if part is None:
+                return status, report, None, None, None
+            staged[part.value] = part
+        assert report is not None and protection is not None
+        with Workspace(memory_limit) as ws:
+            return _write(store, spec, ws, ddir, current, staged, report, protection, formed)
+    finally:
+        for part in staged.values():
+            if part.path.name.startswith("."):  # not accepted: the partition keeps its last part
+                parts_mod.discard(part)
+
+
+def _stage(spec: DatasetSpec, ddir: Path, current: dict[str, parts_mod.Part], sub: Submission,
+           staged: dict[str, parts_mod.Part], progress: Callable[[str], None] | None, memory_limit: str,
+           database_url: str | None) -> tuple[str, Report, Protection | None, parts_mod.Part | None]:
+    """Gate one submission and stage its published rows; the part is None when it is refused."""
+    from ..gate import run_gate
+    from ..gate.protect import materialise
+    from ..ingest import Workspace
+
+    prev_rows = current[sub.partition].meta.get("rows") if sub.partition in current else None
     with Workspace(memory_limit) as ws:
-        result = run_gate(spec, ws, sources, previous_rows=prev_rows, database_url=database_url,
+        result = run_gate(spec, ws, sub.sources, previous_rows=prev_rows, database_url=database_url,
                           progress=progress)
         report, protection = result.report, result.protection
         if not result.valid or protection is None:
-            return "invalid", report, None, None, None
-        value = parts_mod.submission_value(spec, ws.con, named, report)
+            return "invalid", report, protection, None
+        value = parts_mod.submission_value(spec, ws.con, sub.partition, report)
         if value is None:
-            return "invalid", report, None, None, None
+            return "invalid", report, protection, None
+        assert spec.partition is not None
+        submitter = sub.submitter
+        if spec.agencies_path:  # only the agency answering for the partition may replace it
+            from ..spec.agencies import load_registry
+
+            submitter, refusal = load_registry(spec.agencies_path).resolve(submitter, sub.token_orgs, value,
+                                                                           spec.partition.field)
+            if refusal is not None:
+                report.add(refusal)
+                return "invalid", report, protection, None
+        if value in staged:
+            report.add(Problem("partition-error", f"分区「{value}」在同一次发布中提交了两份文件",
+                               "每个分区一次只提交一份：请删去重复的文件，或分两次发布。",
+                               field=spec.partition.field, value=value))
+            return "invalid", report, protection, None
         materialise(spec, ws.con, protection)
         source_sha = ",".join(s.get("sha256", "") for s in report.sources)
-        staged = parts_mod.stage_part(ddir, value, ws.con, {"source_sha256": source_sha, "submitter": submitter,
-                                                             "sources": [s.get("name") for s in report.sources]})
-        try:
-            others = [p.path for v, p in current.items() if v != value]
-            key = [k for k in spec.primary_key if k not in protection.dropped_fields]
-            parts_mod.assemble(ws.con, [*others, staged.path], key)
-            parts_mod.check_whole(spec, ws.con, key, report)
-            if not report.valid:
-                return "invalid", report, None, None, None
-            rows = int(ws.con.execute("SELECT count(*) FROM final").fetchone()[0])  # type: ignore[index]
-            report.notes.append(f"partition {value}: {staged.meta['rows']} row(s) from this submission; "
-                                f"{rows} row(s) in {len(others) + 1} partition(s)")
-            previous, chain = release_base(store, spec.id)
-            latest = previous[0] if previous else None
-            if previous:
-                old_rows = int(store.manifest(spec.id, latest)["row_count"])  # type: ignore[arg-type]
-                if rows < old_rows * 0.9:
-                    report.add(Problem("quality", f"发布后的总行数由 {old_rows} 降为 {rows}", "请确认本次提交是否完整。",
-                                       severity="warning"))
-            version = store.next_version(spec.id)
-            with store.staging(spec.id) as tmp:
-                manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
-                                 sources=report.sources, previous=previous,
-                                 formed=formed.isoformat() if formed else None,
-                                 formed_from="source" if formed else None, chain=chain,
-                                 refused=withdrawn_fingerprints(store, spec.id))
-                accepted = parts_mod.accept(staged)
-                if manifest.get("unchanged"):
-                    assert previous is not None
-                    return "unchanged", report, previous[0], previous[1], None
-                entries = [p.entry(ddir) for v, p in sorted({**current, value: accepted}.items())]
-                _add_partitions(tmp, manifest, entries, value, submitter, source_sha)
-                path = store.commit(spec.id, tmp, version)
-            staged = accepted
-            return "released", report, version, path, manifest
-        finally:
-            if staged.path.name.startswith("."):  # not accepted: the partition keeps its last part
-                parts_mod.discard(staged)
+        part = parts_mod.stage_part(ddir, value, ws.con, {"source_sha256": source_sha, "submitter": submitter,
+                                                          "sources": [s.get("name") for s in report.sources]})
+        return "valid", report, protection, part
 
 
-def _add_partitions(out: Path, manifest: dict[str, Any], entries: list[dict[str, Any]], value: str,
-                    submitter: str | None, source_sha: str) -> None:
-    """Record in the manifest which submissions the version was assembled from and which one changed."""
+def _merge(a: Report, b: Report) -> Report:
+    """One report of several submissions: their sources, rows, problems and notes together."""
+    a.sources.extend(b.sources)
+    a.rows += b.rows
+    for p in b.problems:
+        a.add(p)
+    a.notes.extend(b.notes)
+    return a
+
+
+def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[str, parts_mod.Part],
+           staged: dict[str, parts_mod.Part], report: Report, protection: Protection, formed: dt.date | None) -> Result:
+    from .build import build
+    from .withdraw import release_base, withdrawn_fingerprints
+
+    others = [p.path for v, p in current.items() if v not in staged]
+    key = [k for k in spec.primary_key if k not in protection.dropped_fields]
+    parts_mod.assemble(ws.con, [*others, *(p.path for p in staged.values())], key)
+    parts_mod.check_whole(spec, ws.con, key, report)
+    if not report.valid:
+        return "invalid", report, None, None, None
+    rows = int(ws.con.execute("SELECT count(*) FROM final").fetchone()[0])  # type: ignore[index]
+    for value, part in staged.items():
+        report.notes.append(f"partition {value}: {part.meta['rows']} row(s) from this submission")
+    report.notes.append(f"{rows} row(s) in {len(others) + len(staged)} partition(s)")
+    previous, chain = release_base(store, spec.id)
+    latest = previous[0] if previous else None
+    if previous:
+        old_rows = int(store.manifest(spec.id, latest)["row_count"])  # type: ignore[arg-type]
+        if rows < old_rows * 0.9:
+            report.add(Problem("quality", f"发布后的总行数由 {old_rows} 降为 {rows}", "请确认本次提交是否完整。",
+                               severity="warning"))
+    version = store.next_version(spec.id)
+    with store.staging(spec.id) as tmp:
+        manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
+                         sources=report.sources, previous=previous, formed=formed.isoformat() if formed else None,
+                         formed_from="source" if formed else None, chain=chain,
+                         refused=withdrawn_fingerprints(store, spec.id))
+        if manifest.get("unchanged"):  # the same rows again: the store stays as it was
+            assert previous is not None
+            return "unchanged", report, previous[0], previous[1], None
+        accepted = {v: parts_mod.accept(p) for v, p in staged.items()}
+        staged.update(accepted)
+        entries = [p.entry(ddir) for v, p in sorted({**current, **accepted}.items())]
+        changed = [{"partition": v, "source_sha256": p.meta.get("source_sha256"), "submitter": p.meta.get("submitter")}
+                   for v, p in accepted.items()]
+        _add_partitions(tmp, manifest, entries, changed)
+        path = store.commit(spec.id, tmp, version)
+    return "released", report, version, path, manifest
+
+
+def _add_partitions(out: Path, manifest: dict[str, Any], entries: list[dict[str, Any]],
+                    changed: list[dict[str, Any]]) -> None:
+    """Record in the manifest which submissions the version was assembled from and which changed
+    (``partition_changed``: the one of a single submission; ``partitions_changed``: all of them)."""
     from ..gate.pii import scrub_tree
     from .build import dump_json
 
     manifest["partitions"] = entries
-    manifest["partition_changed"] = {"partition": value, "source_sha256": source_sha, "submitter": submitter}
+    manifest["partition_changed"] = changed[0] if len(changed) == 1 else None
+    manifest["partitions_changed"] = changed
     dump_json(out / "manifest.json", scrub_tree(manifest))

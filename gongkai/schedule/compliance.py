@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..vocab import DOMAINS, FREQUENCIES
+from .partitions import Completeness, completeness
 from .timeliness import (
     STATUS_ZH,
     Expected,
@@ -72,6 +73,7 @@ class ComplianceReport:
     overdue: list[Expected]
     no_release: list[dict[str, str]]
     calendar: tuple[int, int] = field(default_factory=calendar_years)
+    partitions: list[Completeness] = field(default_factory=list)  # partitioned datasets, county by county
 
     @property
     def totals(self) -> Row:
@@ -89,7 +91,7 @@ class ComplianceReport:
                 "totals": {k: v for k, v in self.totals.to_dict().items() if k not in ("agency", "domain", "domain_zh")},
                 "releases": [asdict(r) for r in self.releases],
                 "overdue": [asdict(e) for e in self.overdue],
-                "no_release": self.no_release}
+                "no_release": self.no_release, "partitions": [c.to_dict() for c in self.partitions]}
 
     # -- renderings -----------------------------------------------------------------------------------
 
@@ -113,6 +115,12 @@ class ComplianceReport:
              ["数据集 Dataset", "发布机构 Agency", "更新频率 Frequency", "上次发布 Last release",
               "应形成新信息 Next information", "公开期限 Due", "逾期工作日 Working days late", "逾期天数 Days late"],
              overdue),
+            ("分县提交 Submissions by county",
+             ["数据集 Dataset", "分区 Partition", "地区 Region", "负责单位 Agency", "期限 Due", "最近提交 Submitted",
+              "结果 Result", "逾期工作日 Working days late"],
+             [[c.dataset, p.partition, p.region, p.agency or "—", c.due or "—", p.submitted or "—", p.status_zh,
+               "" if p.working_days_late is None else str(p.working_days_late)]
+              for c in self.partitions for p in c.rows]),
             ("发布明细 Releases",
              ["数据集 Dataset", "版本 Version", "发布机构 Agency", "信息形成日期 Formed", "形成日期来源 From",
               "公开期限 Due", "发布日期 Published", "结果 Result", "逾期工作日 Working days late"], releases),
@@ -174,7 +182,7 @@ class ComplianceReport:
                 continue
             out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in headers) + "</tr></thead><tbody>")
             for r in rows:
-                cls = " class='late'" if any(c in ("逾期发布", "逾期未更新") for c in r) or heading.startswith("逾期") else ""
+                cls = " class='late'" if any(c in ("逾期发布", "逾期未更新", "逾期提交", "逾期未提交") for c in r) or heading.startswith("逾期") else ""
                 out.append(f"<tr{cls}>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>")
             out.append("</tbody></table>")
         if self.no_release:
@@ -250,7 +258,8 @@ def build(project: Project, year: int | None = None, *, agency: str | None = Non
     ordered = [rows[k] for k in sorted(rows)]
     releases.sort(key=lambda r: (r.agency, r.dataset, int(r.version[1:])))
     overdue.sort(key=lambda e: (e.agency, e.dataset))
-    return ComplianceReport(year, as_of, agency, ordered, releases, overdue, no_release)
+    parts = [completeness(project, s.id, as_of) for s in specs if s.partition is not None]
+    return ComplianceReport(year, as_of, agency, ordered, releases, overdue, no_release, partitions=parts)
 
 
 def upcoming(project: Project, datasets: list[str], today: dt.date, days_before: int,

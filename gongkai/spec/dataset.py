@@ -81,7 +81,8 @@ class Partition(_Model):
 
     field: str = Field(description="Field whose value names the partition a row belongs to, e.g. region_code")
     agencies: str | None = Field(None, description="The agency registry saying who answers for which partition, "
-                                 "relative to the spec (default: agencies.yaml in the project)")
+                                 "relative to the spec (e.g. agencies/minzheng.yaml); without it any "
+                                 "submitter is accepted")
 
 
 Rule = Literal["drop", "mask-name", "mask-phone", "mask-id", "mask-bank", "generalise-address"]
@@ -193,6 +194,11 @@ class DatasetSpec(_Model):
     @property
     def schema_path(self) -> Path:
         return (self.base / self.schema_file).resolve()
+
+    @property
+    def agencies_path(self) -> Path | None:
+        """The agency registry of a partitioned dataset, if it names one."""
+        return (self.base / self.partition.agencies).resolve() if self.partition and self.partition.agencies else None
 
     @property
     def quality_path(self) -> Path | None:

@@ -88,6 +88,10 @@ def load_spec(path: Path, accepted: Path | None = None) -> DatasetSpec:
     if spec.partition and spec.partition.field not in spec.field_names:
         raise ConfigError(f"{path}: key 'partition.field' names {spec.partition.field!r}, which the schema does not have",
                           f"Fields in {spec.schema_file}: {', '.join(spec.field_names)}")
+    if spec.agencies_path:
+        from .agencies import load_registry
+
+        load_registry(spec.agencies_path)  # a wrong registry fails when the spec is read, not at a county's release
     if spec.source.totals and spec.source.totals.field not in spec.field_names:
         raise ConfigError(f"{path}: key 'source.totals.field' names unknown field {spec.source.totals.field!r}")
     for field in spec.privacy.fields:
