@@ -349,10 +349,12 @@ def sql(c: Context, query: str, fmt: str, as_of: str | None, pins: tuple[str, ..
         ckan_token_file: Path | None, cache: Path | None) -> None:
     """Read-only SQL (DuckDB) over the released tables: one view per dataset, plus flows, nodes and project_records."""
     from ..flows.sql import run_sql
+    from ..flows.sql_worker import Limits
 
+    s = c.settings
     result = run_sql(c.project.specs, _source(c, ckan_url, ckan_token_file, cache), query, parse_date(as_of),
-                     c.settings.sql_memory_limit,
-                     pins=_pairs(pins, "--version", "DATASET=vN, e.g. --version fund-allocations=v1"))
+                     pins=_pairs(pins, "--version", "DATASET=vN, e.g. --version fund-allocations=v1"),
+                     limits=Limits(s.sql_memory_limit, s.sql_process_memory, s.sql_timeout))
     fmt = _fmt(c, fmt)
     if fmt == "json":
         _dump({"versions": [r.to_dict() for r in result.releases], "columns": result.columns, "rows": result.records()})

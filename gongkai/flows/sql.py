@@ -10,7 +10,8 @@ statement is accepted, and it runs with file access switched off except for the 
 configuration locked: it can neither write nor read anything else.
 
 The steps are apart so limits can wrap the one that runs the query: :func:`plan` (what to fetch),
-:func:`open_views` (a connection with the views), :func:`lock` (file access and settings), :func:`execute`.
+:func:`open_views` (a connection with the views), :func:`lock` (file access and settings), :func:`execute`,
+all run in a worker process of bounded memory and time (:mod:`gongkai.flows.sql_worker`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..quoting import lit, q
 from ..release.reading import Release, ReleaseSource, resolve
 from ..spec.loading import Specs
 from .model import build_tables, flow_releases
+from .sql_worker import Limits, run_in_worker
 
 FLOW_TABLES = ("flows", "nodes", "project_records", "allocations", "edges")
 CATALOG = re.compile(r"\b(information_schema|duckdb_(tables|views|columns|constraints)|pg_catalog|sqlite_master"
@@ -127,14 +129,16 @@ def execute(con: duckdb.DuckDBPyConnection, query: str, specs: Specs, unknown: l
         views = ", ".join(sorted({s.id.replace("-", "_") for s in specs} | set(FLOW_TABLES)))
         raise UsageError(f"{str(e).splitlines()[0]}" + (f" (not a dataset: {', '.join(unknown)})" if unknown else ""),
                          f"views: {views}") from None
+    except duckdb.OutOfMemoryException:
+        raise MemoryError from None  # the worker says so in the user's words
     except duckdb.Error as e:
         raise SqlError(str(e).splitlines()[0]) from None
 
 
 def run_sql(specs: Specs, source: ReleaseSource, query: str, as_of: dt.date | None = None,
-            memory_limit: str = "2GB", pins: dict[str, str] | None = None) -> SqlResult:
+            memory_limit: str = "2GB", pins: dict[str, str] | None = None, limits: Limits | None = None) -> SqlResult:
     """Run one read-only SELECT over the views of the datasets it names (latest version, current at ``as_of``,
-    or pinned in ``pins``: dataset → version)."""
+    or pinned in ``pins``: dataset → version), in a worker process bounded by ``limits``."""
     p = plan(specs, source, query)
     for ds in pins or {}:
         specs.get(ds)  # an unknown dataset is named, with a suggestion
@@ -147,7 +151,6 @@ def run_sql(specs: Specs, source: ReleaseSource, query: str, as_of: dt.date | No
                 raise  # a catalog query leaves out what was not released by --as-of
     if p.flows:
         releases |= flow_releases(specs, source, as_of, pins)
-    con = open_views(specs, releases, p.flows)
-    lock(con, releases, memory_limit)
-    columns, rows = execute(con, query, specs, p.unknown)
+    limits = limits or Limits(memory_limit)
+    columns, rows = run_in_worker(specs, releases, p.flows, query, p.unknown, limits)
     return SqlResult(columns, rows, list(releases.values()))
