@@ -14,13 +14,57 @@ import pickle
 import resource
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+import duckdb
+
 from ..errors import GongkaiError, SqlError, UsageError
 from ..ingest.limits import _mb
+from ..quoting import lit, q
 from ..release.reading import Release
 from ..spec.loading import Specs
+from .model import build_tables
+
+FLOW_TABLES = ("flows", "nodes", "project_records", "allocations", "edges")
+
+
+def open_views(specs: Specs, releases: dict[str, Release], flows: bool) -> duckdb.DuckDBPyConnection:
+    """A connection with one view per release (both spellings of its name) and, if asked, the flow tables."""
+    con = duckdb.connect()
+    for ds, rel in releases.items():
+        con.execute(f"CREATE VIEW {q(ds)} AS SELECT * FROM read_parquet({lit(rel.files['data.parquet'])})")
+        if "-" in ds:
+            con.execute(f"CREATE VIEW {q(ds.replace('-', '_'))} AS SELECT * FROM {q(ds)}")
+    if flows:
+        build_tables(con, specs, releases)
+    return con
+
+
+def lock(con: duckdb.DuckDBPyConnection, releases: dict[str, Release], memory_limit: str) -> None:
+    """Memory cap and spill directory; no file but the release files; the settings locked."""
+    paths = ", ".join(lit(r.files["data.parquet"]) for r in releases.values())
+    con.execute(f"SET memory_limit = {lit(memory_limit)}")
+    con.execute(f"SET temp_directory = {lit(tempfile.gettempdir() + '/gongkai-sql')}")
+    con.execute(f"SET allowed_paths = [{paths}]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def execute(con: duckdb.DuckDBPyConnection, query: str, specs: Specs, unknown: list[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run the query; errors in the words of the user (a missing view names the views there are)."""
+    try:
+        cur = con.execute(query)
+        return [d[0] for d in cur.description], cur.fetchall()
+    except duckdb.CatalogException as e:
+        views = ", ".join(sorted({s.id.replace("-", "_") for s in specs} | set(FLOW_TABLES)))
+        raise UsageError(f"{str(e).splitlines()[0]}" + (f" (not a dataset: {', '.join(unknown)})" if unknown else ""),
+                         f"views: {views}") from None
+    except duckdb.OutOfMemoryException:
+        raise MemoryError from None  # the worker says so in the user's words
+    except duckdb.Error as e:
+        raise SqlError(str(e).splitlines()[0]) from None
 
 
 @dataclass(frozen=True)
@@ -37,8 +81,6 @@ def _work(out: BinaryIO, specs: Specs, releases: dict[str, Release], flows: bool
     resource.setrlimit(resource.RLIMIT_AS, (limits.process_memory, limits.process_memory))
     answer: tuple[Any, ...]
     try:
-        from .sql import execute, lock, open_views
-
         con = open_views(specs, releases, flows)
         lock(con, releases, limits.memory_limit)
         answer = ("ok", execute(con, query, specs, unknown))
