@@ -87,7 +87,7 @@ def _model(c: Context, src: dict[str, Any]):  # type: ignore[no-untyped-def]
         from ..flows.files import build_files, parse_maps
 
         return build_files(list(src["files"]), parse_maps(src.get("maps", ())), src.get("unit"), src.get("stage"),
-                           aliases, c.settings.memory_limit)
+                           aliases, c.settings.memory_limit, c.settings.source_limits)
     if src.get("maps") or src.get("unit") or src.get("stage"):
         raise UsageError("--map, --unit and --stage go with --file")
     from ..flows.model import build
