@@ -154,3 +154,21 @@ def test_role_headers_do_not_overlap() -> None:
         for h in [*headers, role]:
             assert h not in seen, (h, seen.get(h), role)
             seen[h] = role
+
+
+def test_file_reads_keep_the_source_limits(tmp_path: Path) -> None:
+    """--file is a source like any other: a FIFO is refused at once, the size limit of the settings applies."""
+    import os
+    import time
+
+    fifo = tmp_path / "flows.csv"
+    os.mkfifo(fifo)
+    run = CliRunner().invoke
+    started = time.monotonic()
+    out = run(cli, ["flows", "trace", "--file", str(fifo)], catch_exceptions=False)
+    assert time.monotonic() - started < 10
+    assert out.exit_code != 0 and "命名管道（FIFO）" in out.output and "no such file" not in out.output
+    path = edge_file(tmp_path / "e.csv", ("stage",))
+    out = run(cli, ["flows", "trace", "--file", str(path)], env={"GONGKAI_MAX_SOURCE_BYTES": "100B"},
+              catch_exceptions=False)
+    assert out.exit_code != 0 and "超过上限" in out.output, out.output

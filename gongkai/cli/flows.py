@@ -87,7 +87,7 @@ def _model(c: Context, src: dict[str, Any]):  # type: ignore[no-untyped-def]
         from ..flows.files import build_files, parse_maps
 
         return build_files(list(src["files"]), parse_maps(src.get("maps", ())), src.get("unit"), src.get("stage"),
-                           aliases, c.settings.memory_limit)
+                           aliases, c.settings.memory_limit, c.settings.source_limits)
     if src.get("maps") or src.get("unit") or src.get("stage"):
         raise UsageError("--map, --unit and --stage go with --file")
     from ..flows.model import build
@@ -349,10 +349,12 @@ def sql(c: Context, query: str, fmt: str, as_of: str | None, pins: tuple[str, ..
         ckan_token_file: Path | None, cache: Path | None) -> None:
     """Read-only SQL (DuckDB) over the released tables: one view per dataset, plus flows, nodes and project_records."""
     from ..flows.sql import run_sql
+    from ..flows.sql_worker import Limits
 
+    s = c.settings
     result = run_sql(c.project.specs, _source(c, ckan_url, ckan_token_file, cache), query, parse_date(as_of),
-                     c.settings.sql_memory_limit,
-                     pins=_pairs(pins, "--version", "DATASET=vN, e.g. --version fund-allocations=v1"))
+                     pins=_pairs(pins, "--version", "DATASET=vN, e.g. --version fund-allocations=v1"),
+                     limits=Limits(s.sql_memory_limit, s.sql_process_memory, s.sql_timeout))
     fmt = _fmt(c, fmt)
     if fmt == "json":
         _dump({"versions": [r.to_dict() for r in result.releases], "columns": result.columns, "rows": result.records()})

@@ -25,9 +25,11 @@ from ..errors import SourceError, UsageError
 from ..gate.checks import SchemaChecker
 from ..identifiers import regions
 from ..ingest import Ingest, Workspace, norm_label, split_unit
+from ..ingest.limits import check_file
 from ..ingest.workspace import DATA
 from ..quoting import lit, q
 from ..report import Problem, Report
+from ..settings import SourceLimits
 from ..spec.dataset import DatasetSpec
 from ..spec.links import STAGES
 from .edges import EDGE_COLUMNS, EDGES_DDL
@@ -92,15 +94,16 @@ def parse_maps(maps: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 def build_files(paths: list[Path], maps: dict[str, str] | None = None, unit: str | None = None,
                 stage: str | None = None, aliases: dict[str, str] | None = None,
-                memory_limit: str = "1GB") -> FlowModel:
-    """The flow model of one or more files read without a spec (see the module docstring)."""
+                memory_limit: str = "1GB", limits: SourceLimits | None = None) -> FlowModel:
+    """The flow model of one or more files read without a spec (see the module docstring); ``limits`` are the
+    settings' source limits, the same as for a release."""
     if stage is not None and stage not in STAGES:
         raise UsageError(f"--stage {stage!r} is not a stage", f"stages: {'、'.join(STAGES)}")
     con = duckdb.connect()
     con.execute(EDGES_DDL)
     files = []
     for path in paths:
-        read = read_file(path, maps or {}, unit, stage, memory_limit)
+        read = read_file(path, maps or {}, unit, stage, memory_limit, limits)
         con.register("file_rows", read.table)
         con.execute(f"INSERT INTO edges SELECT {', '.join(q(c) for c in EDGE_COLUMNS)} FROM file_rows")
         con.unregister("file_rows")
@@ -116,11 +119,13 @@ def build_files(paths: list[Path], maps: dict[str, str] | None = None, unit: str
 
 
 def read_file(path: Path, maps: dict[str, str], unit: str | None, stage: str | None,
-              memory_limit: str = "1GB") -> FileRead:
+              memory_limit: str = "1GB", limits: SourceLimits | None = None) -> FileRead:
     """Read one file's flow rows: find the roles' columns, then load, normalise and check them."""
-    if not path.is_file():
+    if not path.exists():
         raise UsageError(f"--file {path}: no such file")
-    with Workspace(memory_limit) as ws:
+    limits = limits or SourceLimits()
+    check_file(path, limits)  # a FIFO, a device, a file over the size limit: refused before it is opened
+    with Workspace(memory_limit, limits=limits) as ws:
         found = _find_columns(path, maps, ws)
         roles = {c.field: c for c in found}
         for role, column in maps.items():

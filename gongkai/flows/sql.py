@@ -9,27 +9,26 @@ sees every released dataset and the flow tables. Only one SELECT (WITH … SELEC
 statement is accepted, and it runs with file access switched off except for the release files, and the
 configuration locked: it can neither write nor read anything else.
 
-The steps are apart so limits can wrap the one that runs the query: :func:`plan` (what to fetch),
-:func:`open_views` (a connection with the views), :func:`lock` (file access and settings), :func:`execute`.
+The steps are apart so limits can wrap the one that runs the query: :func:`plan` (what to fetch) here;
+``open_views`` (a connection with the views), ``lock`` (file access and settings) and ``execute`` in the worker
+process of bounded memory and time (:mod:`gongkai.flows.sql_worker`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from ..errors import SqlError, UsageError
-from ..quoting import lit, q
+from ..errors import UsageError
 from ..release.reading import Release, ReleaseSource, resolve
 from ..spec.loading import Specs
-from .model import build_tables, flow_releases
+from .model import flow_releases
+from .sql_worker import FLOW_TABLES, Limits, run_in_worker
 
-FLOW_TABLES = ("flows", "nodes", "project_records", "allocations", "edges")
 CATALOG = re.compile(r"\b(information_schema|duckdb_(tables|views|columns|constraints)|pg_catalog|sqlite_master"
                      r"|pg_tables|pg_views)\b|^\s*(SHOW|DESCRIBE|SUMMARIZE)\b", re.IGNORECASE)
 
@@ -96,45 +95,10 @@ def plan(specs: Specs, source: ReleaseSource, query: str) -> Plan:
     return Plan(sorted(set(wanted)), want_flows, unknown)
 
 
-def open_views(specs: Specs, releases: dict[str, Release], flows: bool) -> duckdb.DuckDBPyConnection:
-    """A connection with one view per release (both spellings of its name) and, if asked, the flow tables."""
-    con = duckdb.connect()
-    for ds, rel in releases.items():
-        con.execute(f"CREATE VIEW {q(ds)} AS SELECT * FROM read_parquet({lit(rel.files['data.parquet'])})")
-        if "-" in ds:
-            con.execute(f"CREATE VIEW {q(ds.replace('-', '_'))} AS SELECT * FROM {q(ds)}")
-    if flows:
-        build_tables(con, specs, releases)
-    return con
-
-
-def lock(con: duckdb.DuckDBPyConnection, releases: dict[str, Release], memory_limit: str) -> None:
-    """Memory cap and spill directory; no file but the release files; the settings locked."""
-    paths = ", ".join(lit(r.files["data.parquet"]) for r in releases.values())
-    con.execute(f"SET memory_limit = {lit(memory_limit)}")
-    con.execute(f"SET temp_directory = {lit(tempfile.gettempdir() + '/gongkai-sql')}")
-    con.execute(f"SET allowed_paths = [{paths}]")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-
-
-def execute(con: duckdb.DuckDBPyConnection, query: str, specs: Specs, unknown: list[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run the query; errors in the words of the user (a missing view names the views there are)."""
-    try:
-        cur = con.execute(query)
-        return [d[0] for d in cur.description], cur.fetchall()
-    except duckdb.CatalogException as e:
-        views = ", ".join(sorted({s.id.replace("-", "_") for s in specs} | set(FLOW_TABLES)))
-        raise UsageError(f"{str(e).splitlines()[0]}" + (f" (not a dataset: {', '.join(unknown)})" if unknown else ""),
-                         f"views: {views}") from None
-    except duckdb.Error as e:
-        raise SqlError(str(e).splitlines()[0]) from None
-
-
 def run_sql(specs: Specs, source: ReleaseSource, query: str, as_of: dt.date | None = None,
-            memory_limit: str = "2GB", pins: dict[str, str] | None = None) -> SqlResult:
+            memory_limit: str = "2GB", pins: dict[str, str] | None = None, limits: Limits | None = None) -> SqlResult:
     """Run one read-only SELECT over the views of the datasets it names (latest version, current at ``as_of``,
-    or pinned in ``pins``: dataset → version)."""
+    or pinned in ``pins``: dataset → version), in a worker process bounded by ``limits``."""
     p = plan(specs, source, query)
     for ds in pins or {}:
         specs.get(ds)  # an unknown dataset is named, with a suggestion
@@ -147,7 +111,6 @@ def run_sql(specs: Specs, source: ReleaseSource, query: str, as_of: dt.date | No
                 raise  # a catalog query leaves out what was not released by --as-of
     if p.flows:
         releases |= flow_releases(specs, source, as_of, pins)
-    con = open_views(specs, releases, p.flows)
-    lock(con, releases, memory_limit)
-    columns, rows = execute(con, query, specs, p.unknown)
+    limits = limits or Limits(memory_limit)
+    columns, rows = run_in_worker(specs, releases, p.flows, query, p.unknown, limits)
     return SqlResult(columns, rows, list(releases.values()))

@@ -24,6 +24,7 @@ from ..errors import StoreError, UsageError
 LOCK_WAIT = 600.0  # seconds a release waits for another writer of the same dataset
 VERSION_RE = re.compile(r"^v(\d+)$")
 TOMBSTONE = "withdrawal.json"  # in a withdrawn version's directory, beside the manifest it keeps
+STAGING_PREFIX = ".tmp-"  # a version being written; renamed to vN by commit
 
 
 def default_store(root: Path | None = None, given: Path | None = None) -> Path:
@@ -108,14 +109,23 @@ class Store:
                                          "GONGKAI_LOCK_WAIT seconds).") from None
                     time.sleep(0.05)
             try:
+                self.sweep_staging(dataset)  # every staging folder is made under this lock: none is live now
                 yield
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
+    def stale_staging(self, dataset: str) -> list[Path]:
+        """Staging folders left by a release that was killed before :meth:`staging` could remove its own."""
+        return stale_staging(self.dataset_dir(dataset))
+
+    def sweep_staging(self, dataset: str) -> None:
+        for tmp in self.stale_staging(dataset):
+            shutil.rmtree(tmp, ignore_errors=True)
+
     @contextmanager
     def staging(self, dataset: str) -> Iterator[Path]:
         """A temporary directory inside the dataset's folder; removed unless :meth:`commit` moved it."""
-        tmp = self.dataset_dir(dataset) / f".tmp-{uuid.uuid4().hex[:12]}"
+        tmp = self.dataset_dir(dataset) / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
         tmp.mkdir(parents=True)
         try:
             yield tmp
@@ -132,6 +142,11 @@ class Store:
         os.rename(staging, final)  # atomic on one filesystem; fails if the version exists
         _fsync_dir(final.parent)
         return final
+
+
+def stale_staging(dataset_dir: Path) -> list[Path]:
+    """The ``.tmp-*`` folders of a dataset directory (a SIGKILL during a release leaves one behind)."""
+    return sorted(p for p in dataset_dir.glob(f"{STAGING_PREFIX}*") if p.is_dir())
 
 
 def _fsync_dir(path: Path) -> None:

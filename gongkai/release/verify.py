@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..files import sha256_file
-from .store import TOMBSTONE, VERSION_RE
+from .store import TOMBSTONE, VERSION_RE, stale_staging
 
 
 @dataclass
@@ -70,6 +70,9 @@ def verify(path: Path) -> Verification:
         _verify_partitions(d, result)
     chain = chain_dirs if len(releases) > 1 else chain_dirs[-2:]
     _verify_chain([_directory(d) for d in chain], result)
+    for tmp in stale_staging(path if releases is chain_dirs else path.parent):
+        result.problems.append(f"{tmp.parent.name}/{tmp.name}: an unfinished release (killed while writing) left this "
+                               "staging folder; it is not a version and is removed at the next release of the dataset")
     return result
 
 
