@@ -116,23 +116,28 @@ class SchemaChecker:
     """Runs every Table Schema rule over view ``data`` and records the failing cells in a report."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
-                 labels: dict[tuple[str, str], str]) -> None:
-        self.con, self.schema, self.schema_dir, self.labels = con, schema, schema_dir, labels
+                 labels: dict[tuple[str, str], str], skip: frozenset[str] = frozenset()) -> None:
+        """``skip``: fields no source column maps (already a missing-label problem; their cells are not checked)."""
+        self.con, self.schema, self.schema_dir, self.labels, self.skip = con, schema, schema_dir, labels, skip
         if any(f.identifier for f in schema.fields):
             create_sql(con)
 
     def checks(self) -> Iterator[Check]:
         pk = set(self.schema.primary_key)
         for f in self.schema.fields:
+            if f.name in self.skip:
+                continue
             cell = self._cell_rules(f, required=f.name in pk)
             if cell:
                 yield cell
             if f.constraints.get("unique") and not (len(pk) == 1 and f.name in pk):
                 yield self._duplicates("unique-error", [f])
-        if self.schema.primary_key:
+        if self.schema.primary_key and not pk & self.skip:
             yield self._duplicates("primary-key", [self.schema.get(n) for n in self.schema.primary_key])
         for fk in self.schema.foreign_keys:
-            yield self._foreign_key(fk)
+            names = {fk["fields"]} if isinstance(fk["fields"], str) else set(fk["fields"])
+            if not names & self.skip:
+                yield self._foreign_key(fk)
 
     def _cell_rules(self, f: Field, required: bool) -> Check | None:
         """The first failing rule of each cell, in frictionless-py's order: required, type, then constraints."""

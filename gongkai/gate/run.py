@@ -80,7 +80,9 @@ def _checks(spec: DatasetSpec, ws: Workspace, sources: list[Path] | None, previo
     if not report.valid and report.rows == 0:
         return None  # nothing readable to check
     labels = {(s.path.name, c.field): c.label for s in ingest.files for c in s.columns}
-    checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels)
+    mapped = {c.field for s in ingest.files for c in s.columns}
+    skip = frozenset(f.name for f in schema.fields if not f.derived and f.name not in mapped)
+    checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels, skip)
     checker.build_typed()
     suite = load_suite(spec.quality_path, spec.field_names) if spec.quality_path else None
     # on the database path the typed rows start copying to PostgreSQL now, beside the schema checks

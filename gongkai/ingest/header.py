@@ -112,6 +112,13 @@ class Header:
                 _join(a, b) for a, b in zip(labels, filled, strict=True)]
         return [norm_label(v) if v and c not in continued else None for c, v in enumerate(labels)]
 
+    def blank_columns(self, grid: Grid, top: int, depth: int) -> list[int]:
+        """Columns with no header text in any header row and not inside a merged range (0-based)."""
+        rows = grid.head[top: top + depth]
+        width = max((len(r) for r in rows), default=0)
+        return [c for c in range(width) if all((r[c] if c < len(r) else None) is None
+                                               and (top + i, c) not in grid.merged for i, r in enumerate(rows))]
+
     def match(self, label: str | None) -> tuple[str, str | None] | None:
         if not label:
             return None
@@ -164,7 +171,8 @@ class Header:
             fname, unit = m
             f = self.schema.get(fname)
             if fname in seen:
-                problems.append(Problem("duplicate-label", f"列「{lab}」和列「{seen[fname].label}」都对应字段 {f.label}",
+                problems.append(Problem("duplicate-label", f"第 {i + 1} 列「{lab}」与第 {seen[fname].index + 1} 列"
+                                        f"「{seen[fname].label}」重复，都对应字段 {f.label}",
                                         "删除重复的列，或把其中一列改名。", file=src.path.name, sheet=src.sheet,
                                         row=top + 1, field=fname, column=lab))
                 continue

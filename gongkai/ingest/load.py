@@ -19,18 +19,20 @@ from ..files import sha256_file
 from ..quoting import lit, q
 from ..report import Report
 from ..spec.dataset import DatasetSpec
-from . import derived
+from . import derived, structure
 from .csvfile import read_csv_head
 from .formats import HEAD_LINES, Grid, sniff_format
 from .header import Header, SourceFile
 from .normalise import normalise_sql
 from .sheets import read_json, read_xls, read_xlsx
-from .structure import engine_line, extra_cell_problems, long_rows
+from .structure import engine_line
 from .totals import check_totals
 from .workspace import DATA, Workspace
 
 BATCH_ROWS = 50_000
+MAX_LINE = 64 << 20  # DuckDB's default (2 MB) refuses a long 备注 or 项目内容 cell
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-sha256")
+_SCANNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-csv-shape")
 
 
 class Ingest:
@@ -61,23 +63,27 @@ class Ingest:
             src.header_row = top + 1
             header_problems = self.header.map_columns(grid, top, depth, src)
             self.report.extend(header_problems)
-            if any(p.severity == "error" for p in header_problems):
+            if not src.columns:
                 return
+            # after a header problem the columns that do map are still checked (the report is invalid anyway)
             first_data = top + depth
+            blank = frozenset(self.header.blank_columns(grid, top, depth)) if grid.format != "json" else frozenset()
             if grid.format == "csv" and len(grid.head) < HEAD_LINES and not any(any(r) for r in grid.head[first_data:]):
                 raise SourceError(f"{path.name} 只有表头，没有数据行", "请确认数据已粘贴到表头下方，然后重新提交。",
                                   code="header-only", file=path.name)
             table = f"src_{len(self.files)}"
             if grid.format == "csv":
-                self._load_csv(grid, src, first_data, table)
+                self._load_csv(grid, src, first_data, table, blank, self.header.labels(grid, top, depth))
             else:
-                self._load_rows(grid, src, first_data, table)
+                self._load_rows(grid, src, first_data, table, blank)
             con = self.ws.con
             if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:  # type: ignore[index]
                 raise SourceError(f"{path.name}{'（工作表「' + src.sheet + '」）' if src.sheet else ''}只有表头，没有数据行",
                                   "请确认数据已粘贴到表头下方，然后重新提交。", code="header-only", file=path.name, sheet=src.sheet)
-            blank = " AND ".join(f"{q(c.field)} IS NULL" for c in src.columns)
-            src.dropped_blank = con.execute(f"DELETE FROM {table} WHERE {blank}").fetchone()[0]  # type: ignore[index]
+            empty = " AND ".join(f"{q(c.field)} IS NULL" for c in src.columns)
+            if grid.format not in ("csv", "json"):  # CSV blank rows come from the structural pass
+                self._blank_rows(src, table, empty)
+            src.dropped_blank = con.execute(f"DELETE FROM {table} WHERE {empty}").fetchone()[0]  # type: ignore[index]
             if self.spec.source.totals:
                 check_totals(con, self.spec, self.report, src, table)
             src.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
@@ -95,13 +101,32 @@ class Ingest:
             out.append(f"CAST({expr} AS VARCHAR) AS {q(f.name)}")
         return ", ".join(out)
 
-    def _load_csv(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
+    def _blank_rows(self, src: SourceFile, table: str, empty: str) -> None:
+        """Blank rows between data rows are warnings; those after the last data row (formatting left in a sheet)
+        are not."""
+        rows = [r for (r,) in self.ws.con.execute(
+            f"SELECT _row FROM {table} WHERE {empty} AND _row < (SELECT max(_row) FROM {table} WHERE NOT ({empty})) "
+            "ORDER BY _row").fetchall()]
+        self._add_shape(src, structure.Shape(blank=rows), 0, 0, [])
+
+    def _add_shape(self, src: SourceFile, shape: structure.Shape, width: int, needed: int,
+                   labels: list[str | None]) -> None:
+        self.report.extend(structure.problems(src.path.name, shape, width, needed, labels, src.sheet))
+        for (etype, severity), n in structure.overflow(shape).items():
+            self.report.count(n, etype, severity)
+
+    def _load_csv(self, grid: Grid, src: SourceFile, first_data: int, table: str, blank: frozenset[int],
+                  labels: list[str | None]) -> None:
         """DuckDB reads the file in parallel into a raw table, then normalises every cell into ``table``.
 
         The raw copy is what keeps row numbers true: a plain scan into a table keeps file order, so its
         ``rowid`` is the record index. (A scan fused with the normalising expressions was seen to reorder
         blocks of a large file, so the two steps stay apart.)
         """
+        header_width = len(labels)
+        needed = max((i + 1 for i, lab in enumerate(labels) if lab), default=header_width)
+        shaping = _SCANNER.submit(structure.scan, grid.csv_path, grid.delimiter, first_data, header_width,  # type: ignore[arg-type]
+                                  needed, blank)  # beside DuckDB's read, which releases the GIL
         width = max(len(r) for r in grid.head) if grid.head else 0
         width = max(width, *(c.index + 1 for c in src.columns))
         cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
@@ -110,7 +135,7 @@ class Ingest:
         raw = f"{table}_raw"
         read = (f"CREATE TABLE {raw} AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
                 f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
-                f"strict_mode=false, all_varchar=true, encoding='utf-8'{{parallel}})")
+                f"strict_mode=false, all_varchar=true, encoding='utf-8', max_line_size={MAX_LINE}{{parallel}})")
         try:
             try:
                 self.ws.con.execute(read.replace("{parallel}", ""), [str(grid.csv_path)])
@@ -121,28 +146,33 @@ class Ingest:
                 self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
                 self.ws.con.execute(read.replace("{parallel}", ", parallel=false"), [str(grid.csv_path)])
         except duckdb.Error as e:
-            # DuckDB's sniffer refuses ragged files even with the columns given: read them without it, and
-            # report each row longer than the header with its number (its text never reaches a user)
+            # DuckDB's sniffer refuses ragged files even with the columns given: read them without it (each
+            # row longer than the header is reported by the structural pass; DuckDB's text never reaches a user)
             self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
             try:
                 self.ws.con.execute(read.replace("{parallel}", ", parallel=false, auto_detect=false"),
                                     [str(grid.csv_path)])
             except duckdb.Error:
+                shaping.result()
                 msg, line = str(e), engine_line(str(e))
                 code = "encoding-error" if "unicode" in msg.lower() else "format-error"
                 where = f"第 {line} 行附近" if line else "文件中"
                 raise SourceError(f"无法读取 {src.path.name}：{where}的格式不是规范的 CSV",
                                   "请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式；检查引号是否成对。",
                                   code=code, file=src.path.name, row=line) from None
-            header_width = max(len(r) for r in grid.head[:first_data])
-            long = long_rows(grid.csv_path, grid.delimiter, first_data, header_width)  # type: ignore[arg-type]
-            self.report.extend(extra_cell_problems(src.path.name, long, header_width))
+        shape = shaping.result()
+        self._add_shape(src, shape, header_width, needed, labels)
+        self.report.extend(structure.blank_label_problems(src.path.name, None, first_data, shape.filled))
         select = self._select_normalised(src, lambda c: f"c{c.index}")
         self.ws.con.execute(f"CREATE TABLE {table} AS SELECT rowid + {first_data + 1} AS _row, {select} FROM {raw}")
         self.ws.con.execute(f"DROP TABLE {raw}")
+        for n in shape.empty_lines:  # DuckDB skips empty lines: later rows move down by one (ascending order)
+            self.ws.con.execute(f"UPDATE {table} SET _row = _row + 1 WHERE _row >= {n}")
 
-    def _load_rows(self, grid: Grid, src: SourceFile, first_data: int, table: str) -> None:
-        """Spreadsheets and JSON: cells arrive from Python in batches, with their row numbers."""
+    def _load_rows(self, grid: Grid, src: SourceFile, first_data: int, table: str, blank: frozenset[int]) -> None:
+        """Spreadsheets and JSON: cells arrive from Python in batches, with their row numbers; a column without
+        a label that holds values is a blank-label problem."""
+        filled: dict[int, list[int]] = {c: [] for c in blank}
         rest = grid.rows if grid.rows is not None else iter(())
         if grid.format == "json":
             rows = rest
@@ -158,10 +188,14 @@ class Ingest:
             batch[0].append(rownum)
             for j, c in enumerate(src.columns, start=1):
                 batch[j].append(cells[c.index] if c.index < len(cells) else None)
+            for i in blank:
+                if i < len(cells) and cells[i] is not None:
+                    filled[i].append(rownum)
             if len(batch[0]) >= BATCH_ROWS:
                 self._flush(staged, batch, arrow_schema)
                 batch = [[] for _ in arrow_schema.names]
         self._flush(staged, batch, arrow_schema)
+        self.report.extend(structure.blank_label_problems(src.path.name, src.sheet, first_data, filled))
         select = self._select_normalised(src, lambda c: f"c{c.index}")
         con.execute(f"CREATE TABLE {table} AS SELECT _row, {select} FROM {staged}")
         con.execute(f"DROP TABLE {staged}")
