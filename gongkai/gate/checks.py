@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 
 from ..identifiers import KINDS
+from ..ingest.normalise import RAW, keeps_raw
+from ..ingest.structure import column_letter
 from ..ingest.workspace import DATA, TYPED
 from ..quoting import lit, q
 from ..report import Problem, Report
@@ -84,6 +86,11 @@ def typed_sql(f: Field) -> str:
             return c
 
 
+def raw_sql(f: Field) -> str:
+    """SQL for a cell as the clerk typed it (``2025年13月5日``, not the normalised ``2025-13-05``)."""
+    return f"coalesce({q(RAW + f.name)}, {q(f.name)})" if keeps_raw(f) else q(f.name)
+
+
 def duck_type(f: Field) -> str:
     return {"integer": "BIGINT", "number": "DOUBLE", "year": "INTEGER", "boolean": "BOOLEAN", "date": "DATE",
             "datetime": "TIMESTAMP"}.get(f.type, "VARCHAR")
@@ -116,9 +123,13 @@ class SchemaChecker:
     """Runs every Table Schema rule over view ``data`` and records the failing cells in a report."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
-                 labels: dict[tuple[str, str], str], skip: frozenset[str] = frozenset()) -> None:
-        """``skip``: fields no source column maps (already a missing-label problem; their cells are not checked)."""
+                 labels: dict[tuple[str, str], str], skip: frozenset[str] = frozenset(),
+                 positions: dict[tuple[str, str], int] | None = None) -> None:
+        """``labels``/``positions``: the header text and 0-based column of each (file, field), for messages and
+        cell references; ``skip``: fields no source column maps (a missing-label problem; their cells are not
+        checked)."""
         self.con, self.schema, self.schema_dir, self.labels, self.skip = con, schema, schema_dir, labels, skip
+        self.positions = positions or {}
         if any(f.identifier for f in schema.fields):
             create_sql(con)
 
@@ -143,31 +154,32 @@ class SchemaChecker:
         """The first failing rule of each cell, in frictionless-py's order: required, type, then constraints."""
         c, cons, unit = q(f.name), f.constraints, f.unit or ""
         typed = typed_sql(f)
+        shown = raw_sql(f)
         rules: list[tuple[str, str, str, str]] = []  # (type, SQL condition on a non-null cell, message, hint)
         if f.type not in ("string", "any"):
-            rules.append(("type-error", f"NOT ({valid_sql(f)})", f"'「' || {c} || '」不是有效的{TYPE_NAMES[f.type]}'",
+            rules.append(("type-error", f"NOT ({valid_sql(f)})", f"'「' || {shown} || '」不是有效的{TYPE_NAMES[f.type]}'",
                           TYPE_HINTS.get(f.type, "")))
         if "enum" in cons:
             allowed = [str(v) for v in cons["enum"]]
             rules.append(("enum-error", f"{c} NOT IN ({', '.join(lit(v) for v in allowed)})",
-                          f"'「' || {c} || '」不是允许的取值'", f"只能填写：{'、'.join(allowed)}。"))
+                          f"'「' || {shown} || '」不是允许的取值'", f"只能填写：{'、'.join(allowed)}。"))
         for key, op, word in (("minimum", "<", "小于最小值"), ("maximum", ">", "大于最大值"),
                               ("exclusiveMinimum", "<=", "不大于下限"), ("exclusiveMaximum", ">=", "不小于上限")):
             if key in cons:
                 rules.append(("minimum-error" if "inimum" in key else "maximum-error",
-                              f"{typed} {op} {_bound_sql(f, cons[key])}", f"'「' || {c} || '」{word} {cons[key]}{unit}'",
+                              f"{typed} {op} {_bound_sql(f, cons[key])}", f"'「' || {shown} || '」{word} {cons[key]}{unit}'",
                               f"请核对数值；{f.title or f.name}应在允许范围内" + (f"（注意单位是{unit}）" if unit else "") + "。"))
         if f.identifier:
             kind = KINDS[f.identifier]
             rules.append(("identifier-error", f"({reason_sql(f.identifier, c)}) IS NOT NULL",
-                          f"'「' || {c} || '」不是有效的{kind.title}：' || ({reason_sql(f.identifier, c)})", kind.hint))
+                          f"'「' || {shown} || '」不是有效的{kind.title}：' || ({reason_sql(f.identifier, c)})", kind.hint))
         if "pattern" in cons:
             rules.append(("pattern-error", f"NOT regexp_full_match({c}, {lit(cons['pattern'])})",
-                          f"'「' || {c} || '」的格式不符合要求'", f.description or f"应符合格式 {cons['pattern']}。"))
+                          f"'「' || {shown} || '」的格式不符合要求'", f.description or f"应符合格式 {cons['pattern']}。"))
         for key, op, word in (("minLength", "<", "少于"), ("maxLength", ">", "多于")):
             if key in cons:
                 rules.append(("length-error", f"length({c}) {op} {int(cons[key])}",
-                              f"'「' || {c} || '」的长度' || length({c}) || '{word} {cons[key]} 个字符'",
+                              f"'「' || {shown} || '」的长度' || length({c}) || '{word} {cons[key]} 个字符'",
                               "请核对内容是否完整或多填了内容。"))
         required = required or bool(cons.get("required"))
         if not rules and not required:
@@ -177,7 +189,8 @@ class SchemaChecker:
         message = "CASE _code WHEN 'required-error' THEN " + lit(f"{f.title or f.name}不能为空") + " " + \
             " ".join(f"WHEN '{t}' THEN {msg}" for t, _, msg, _ in rules) + " END"
         hints = {"required-error": "请补填这一格。", **{t: h for t, _, _, h in rules}}
-        return Check("_code", f, "_code IS NOT NULL", message, hints, source=f"(SELECT *, {code} AS _code FROM {DATA})")
+        return Check("_code", f, "_code IS NOT NULL", message, hints, value=shown,
+                     source=f"(SELECT *, {code} AS _code FROM {DATA})")
 
     def _duplicates(self, etype: str, fields: list[Field]) -> Check:
         """Rows whose key appeared before; the window runs only over keys a hash aggregate found twice."""
@@ -231,8 +244,10 @@ class SchemaChecker:
                                     f"ORDER BY _src, _row LIMIT {room}").fetchall()
             fname = chk.field.name if chk.field else None
             for file, sheet, row, val, msg, etype in rows:
+                at = self.positions.get((file, fname)) if fname else None
                 report.add(Problem(etype, msg, chk.hints.get(etype, ""), file=file, sheet=sheet, row=row, field=fname,
-                                   column=self.labels.get((file, fname)) if fname else None, value=val))
+                                   column=self.labels.get((file, fname)) if fname else None, value=val,
+                                   cell=f"{column_letter(at)}{row}" if at is not None and row else None))
             if len(rows) == room:  # the listing is full: count the rest by type
                 for etype, n in self.con.execute(f"SELECT {chk.type}, count(*) {where} GROUP BY 1").fetchall():
                     listed = sum(1 for r in rows if r[5] == etype)

@@ -47,7 +47,7 @@ def run_gate(spec: DatasetSpec, ws: Workspace, sources: list[Path] | None = None
              progress: Progress | None = None) -> GateResult:
     """Run every check on ``sources`` (default: the spec's); ``previous_rows`` is the last release's row count
     (for ``min_ratio_of_previous``), ``database_url`` a PostgreSQL URL to run the quality suite in."""
-    report = Report(spec.id)
+    report = Report(spec.id, spec.title.zh)
     try:
         protection = _checks(spec, ws, sources, previous_rows, database_url, progress, report)
     finally:
@@ -82,7 +82,8 @@ def _checks(spec: DatasetSpec, ws: Workspace, sources: list[Path] | None, previo
     labels = {(s.path.name, c.field): c.label for s in ingest.files for c in s.columns}
     mapped = {c.field for s in ingest.files for c in s.columns}
     skip = frozenset(f.name for f in schema.fields if not f.derived and f.name not in mapped)
-    checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels, skip)
+    positions = {(s.path.name, c.field): c.index for s in ingest.files for c in s.columns if s.format != "json"}
+    checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels, skip, positions)
     checker.build_typed()
     suite = load_suite(spec.quality_path, spec.field_names) if spec.quality_path else None
     # on the database path the typed rows start copying to PostgreSQL now, beside the schema checks

@@ -87,8 +87,9 @@ class Header:
                 out[norm_label(label)] = f.name
         return out
 
-    def labels(self, grid: Grid, top: int, depth: int) -> list[str | None]:
-        """Flatten header rows ``top``..``top+depth`` (0-based) into one label per column.
+    def labels(self, grid: Grid, top: int, depth: int, as_written: bool = False) -> list[str | None]:
+        """Flatten header rows ``top``..``top+depth`` (0-based) into one label per column, normalised for
+        matching (``as_written``: the text as the clerk typed it, for messages).
 
         An empty upper cell takes its left neighbour's label only when the sheet really merges them
         (``grid.merged``); CSV has no merges, so a blank header cell stays blank and is never filled from its left.
@@ -110,7 +111,8 @@ class Header:
                 filled.append(v)
             labels = filled if r_i == 0 else [
                 _join(a, b) for a, b in zip(labels, filled, strict=True)]
-        return [norm_label(v) if v and c not in continued else None for c, v in enumerate(labels)]
+        shown = (lambda v: v.strip()) if as_written else norm_label
+        return [shown(v) if v and c not in continued else None for c, v in enumerate(labels)]
 
     def blank_columns(self, grid: Grid, top: int, depth: int) -> list[int]:
         """Columns with no header text in any header row and not inside a merged range (0-based)."""
@@ -158,12 +160,14 @@ class Header:
     def map_columns(self, grid: Grid, top: int, depth: int, src: SourceFile) -> list[Problem]:
         """Match each header label to a field; set ``src.columns`` and return the header problems."""
         labels = self.labels(grid, top, depth)
+        written = self.labels(grid, top, depth, as_written=True)
         problems: list[Problem] = []
         seen: dict[str, ColumnMatch] = {}
         unknown: list[tuple[int, str]] = []
         sheet_unit = self.sheet_unit(grid, top)
-        for i, lab in enumerate(labels):
-            m = self.match(lab)
+        for i, key in enumerate(labels):
+            m = self.match(key)
+            lab = written[i] or key
             if m is None:
                 if lab:
                     unknown.append((i, lab))
@@ -191,7 +195,7 @@ class Header:
         for i, lab in unknown:
             if self.spec.source.extra_columns == "ignore":
                 continue
-            close = difflib.get_close_matches(lab, list(self.aliases), n=1, cutoff=0.5)
+            close = difflib.get_close_matches(norm_label(lab), list(self.aliases), n=1, cutoff=0.5)
             hint = (f"它是不是「{close[0]}」？请改回约定的列名，" if close else "请删除该列，") + \
                 "或在数据集说明 source.columns 中为字段加上这个别名。"
             warn = self.spec.source.extra_columns == "warn"

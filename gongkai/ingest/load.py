@@ -23,7 +23,7 @@ from . import derived, structure
 from .csvfile import read_csv_head
 from .formats import HEAD_LINES, Grid, sniff_format
 from .header import Header, SourceFile
-from .normalise import normalise_sql
+from .normalise import RAW, keeps_raw, normalise_sql
 from .sheets import read_json, read_xls, read_xlsx
 from .structure import engine_line
 from .totals import check_totals
@@ -99,6 +99,9 @@ class Ingest:
             c = mapped.get(f.name)
             expr = normalise_sql(cell(c), f, self.schema.missing_values, c.unit) if c else "NULL"
             out.append(f"CAST({expr} AS VARCHAR) AS {q(f.name)}")
+            if keeps_raw(f):
+                typed = f"CASE WHEN {cell(c)} IS DISTINCT FROM ({expr}) THEN {cell(c)} END" if c else "NULL"
+                out.append(f"CAST({typed} AS VARCHAR) AS {q(RAW + f.name)}")
         return ", ".join(out)
 
     def _blank_rows(self, src: SourceFile, table: str, empty: str) -> None:
@@ -216,13 +219,15 @@ class Ingest:
     def create_view(self) -> None:
         """View ``data``: every loaded file's rows with ``_src`` (file index), ``_file``, ``_sheet`` and ``_row``."""
         derived.register(self.ws.con, self.schema)
-        fields = ", ".join(derived.select_sql(f) for f in self.schema.fields)
+        fields = ", ".join([*(derived.select_sql(f) for f in self.schema.fields),
+                            *(q(RAW + f.name) for f in self.schema.fields if keeps_raw(f))])
         parts = [f"SELECT {i} AS _src, {lit(s.path.name)} AS _file, "
                  f"{lit(s.sheet) if s.sheet else 'NULL::VARCHAR'} AS _sheet, "
                  f"_row, {fields} FROM {s.table}"
                  for i, s in enumerate(self.files) if s.table]
         if not parts:
-            empty = ", ".join(f"NULL::VARCHAR AS {q(n)}" for n in self.schema.names)
+            empty = ", ".join(f"NULL::VARCHAR AS {q(n)}" for n in [
+                *self.schema.names, *(RAW + f.name for f in self.schema.fields if keeps_raw(f))])
             parts = [f"SELECT 0 AS _src, NULL::VARCHAR AS _file, NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row, {empty} "
                      "LIMIT 0"]
         self.ws.con.execute(f"CREATE OR REPLACE VIEW {DATA} AS " + " UNION ALL ".join(parts))

@@ -11,6 +11,15 @@ HALFWIDTH = "0123456789 .,-+%:/()"
 SPACES = " \t\r\n\u3000\u00a0"
 
 
+RAW = "_raw_"  # prefix of the column keeping a cell as typed where normalising changed it (never published)
+
+
+def keeps_raw(f: Field) -> bool:
+    """Fields whose normalised text can differ from the cell as typed: messages quote the cell as typed."""
+    return not f.derived and (f.numeric or f.type in ("date", "datetime", "boolean") or bool(f.identifier)
+                              or "pattern" in f.constraints)
+
+
 def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str | None) -> str:
     """SQL that turns a raw text cell into the canonical text the checks see.
 
