@@ -29,10 +29,14 @@ TYPE_HINTS = {
     "number": "只填写数字（可带小数点），不要带单位或文字；千分位逗号可以保留。",
     "boolean": "填写“是”或“否”。",
     "date": "使用“2025-03-05”或“2025年3月5日”格式的日期；不要填写“2025年3月”这样不完整的日期。",
-    "datetime": "使用“2025-03-05 14:30:00”格式。",
+    "datetime": "使用“2025-03-05 14:30:00”格式；可带时区，如“2025-03-05T14:30:00+08:00”（带时区的时间按 UTC 发布）。",
     "year": "填写四位年份，如 2025。",
 }
 NUM = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+# Table Schema datetimes: ISO 8601, optional fraction and UTC offset (2024-01-01T10:00:00+08:00, common in
+# Chinese systems); a value with an offset is typed as its UTC instant
+DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:?[0-9]{2})?"
+NOT_FINITE = ("NAN", "INF", "+INF", "-INF", "INFINITY", "+INFINITY", "-INFINITY")
 
 
 def _strftime(fmt: str) -> str:
@@ -45,8 +49,8 @@ def valid_sql(f: Field) -> str:
     match f.type:
         case "integer":
             return f"regexp_full_match({c}, '[+-]?[0-9]+') AND TRY_CAST({c} AS BIGINT) IS NOT NULL"
-        case "number":
-            return f"regexp_full_match({c}, '{NUM}')"
+        case "number":  # NaN, INF and numbers beyond a double (1e400) are refused: a sum over them means nothing
+            return f"(regexp_full_match({c}, '{NUM}') AND coalesce(isfinite(TRY_CAST({c} AS DOUBLE)), false))"
         case "year":
             return f"regexp_full_match({c}, '[0-9]{{4}}')"
         case "boolean":
@@ -57,10 +61,30 @@ def valid_sql(f: Field) -> str:
             strict = "regexp_full_match(" + c + r", '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND " if f.format == "default" else ""
             return f"{strict}try_strptime({c}, {lit(_strftime(f.format))}) IS NOT NULL"
         case "datetime":
-            return (f"regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z?') "
-                    f"AND TRY_CAST(replace(replace({c}, 'T', ' '), 'Z', '') AS TIMESTAMP) IS NOT NULL")
+            return f"regexp_full_match({c}, '{DATETIME}') AND {_timestamp(c)} IS NOT NULL"
         case _:
             return "true"
+
+
+def _timestamp(c: str) -> str:
+    """A datetime cell as TIMESTAMP: with an offset (or Z), its UTC instant; without, as written."""
+    text = f"replace({c}, 'T', ' ')"
+    return (f"CASE WHEN regexp_matches({c}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$') THEN "
+            f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) ELSE TRY_CAST({text} AS TIMESTAMP) END")
+
+
+def type_message(f: Field, shown: str) -> str:
+    """SQL for the message of a type error, saying why where the cause is not the format (range, NaN)."""
+    plain = f"'「' || {shown} || '」不是有效的{TYPE_NAMES[f.type]}'"
+    c = q(f.name)
+    if f.type == "integer":
+        return (f"CASE WHEN regexp_full_match({c}, '[+-]?[0-9]+') THEN '「' || {shown} || "
+                f"'」超出可处理的整数范围（绝对值不超过 9223372036854775807）' ELSE {plain} END")
+    if f.type == "number":
+        return (f"CASE WHEN upper({c}) IN ({', '.join(lit(v) for v in NOT_FINITE)}) THEN '「' || {shown} || "
+                f"'」不是数值（NaN/INF），本字段只接受有限的数字' WHEN regexp_full_match({c}, '{NUM}') THEN '「' || "
+                f"{shown} || '」超出可处理的数字范围' ELSE {plain} END")
+    return plain
 
 
 def typed_sql(f: Field) -> str:
@@ -81,7 +105,7 @@ def typed_sql(f: Field) -> str:
                 return f"TRY_CAST({c} AS DATE)"
             return f"CASE WHEN {valid_sql(f)} THEN CAST(try_strptime({c}, {lit(_strftime(f.format))}) AS DATE) END"
         case "datetime":
-            return f"CASE WHEN {valid_sql(f)} THEN TRY_CAST(replace(replace({c}, 'T', ' '), 'Z', '') AS TIMESTAMP) END"
+            return f"CASE WHEN {valid_sql(f)} THEN {_timestamp(c)} END"
         case _:
             return c
 
@@ -157,7 +181,7 @@ class SchemaChecker:
         shown = raw_sql(f)
         rules: list[tuple[str, str, str, str]] = []  # (type, SQL condition on a non-null cell, message, hint)
         if f.type not in ("string", "any"):
-            rules.append(("type-error", f"NOT ({valid_sql(f)})", f"'「' || {shown} || '」不是有效的{TYPE_NAMES[f.type]}'",
+            rules.append(("type-error", f"NOT ({valid_sql(f)})", type_message(f, shown),
                           TYPE_HINTS.get(f.type, "")))
         if "enum" in cons:
             allowed = [str(v) for v in cons["enum"]]
