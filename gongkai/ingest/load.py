@@ -38,8 +38,10 @@ _SCANNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-csv-sha
 class Ingest:
     """Loads a dataset's sources into ``ws`` table ``data`` and records header and row problems in ``report``."""
 
-    def __init__(self, spec: DatasetSpec, ws: Workspace, report: Report) -> None:
+    def __init__(self, spec: DatasetSpec, ws: Workspace, report: Report, header_only: bool = False) -> None:
+        """``header_only``: match the header and stop (a probe for the columns; no row is read)."""
         self.spec, self.schema, self.ws, self.report = spec, spec.table_schema, ws, report
+        self.header_only = header_only
         self.header = Header(spec, self.schema)
         self.files: list[SourceFile] = []
 
@@ -63,7 +65,7 @@ class Ingest:
             src.header_row = top + 1
             header_problems = self.header.map_columns(grid, top, depth, src)
             self.report.extend(header_problems)
-            if not src.columns:
+            if not src.columns or self.header_only:
                 return
             # after a header problem the columns that do map are still checked (the report is invalid anyway)
             first_data = top + depth
