@@ -121,3 +121,20 @@ def test_a_one_megabyte_cell_is_read_whole(project: Project, tmp_path: Path, lot
     with (outcome.path / "data.csv").open(encoding="utf-8") as f:
         got = max(len(r["content"]) for r in csv.DictReader(f))
     assert got == len("建设内容说明。") * 150_000
+
+
+def test_values_under_no_header_in_a_sheet_are_a_blank_label(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(["编号", None, "金额"])
+    ws.append([1, "备注写在这里", 10])
+    ws.append([2, None, 20])
+    wb.save(tmp_path / "b.xlsx")
+    fields = [{"name": "id", "title": "编号", "type": "integer"}, {"name": "amount", "title": "金额", "type": "number"}]
+    report = gate(tmp_path, tmp_path / "b.xlsx", fields)
+    [p] = report.problems
+    assert (p.type, p.sheet, p.row, p.column) == ("blank-label", "数据", 1, "B") and "第 2 行" in p.message
+    assert report.rows == 2

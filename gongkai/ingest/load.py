@@ -23,7 +23,7 @@ from . import derived, structure
 from .csvfile import read_csv_head
 from .formats import HEAD_LINES, Grid, sniff_format
 from .header import Header, SourceFile
-from .normalise import RAW, keeps_raw, normalise_sql
+from .normalise import RAW, keeps_raw, normalise_sql, raw_sql
 from .sheets import read_json, read_xls, read_xlsx
 from .structure import engine_line
 from .totals import check_totals
@@ -75,7 +75,8 @@ class Ingest:
                                   code="header-only", file=path.name)
             table = f"src_{len(self.files)}"
             if grid.format == "csv":
-                self._load_csv(grid, src, first_data, table, blank, self.header.labels(grid, top, depth))
+                self._load_csv(grid, src, first_data, table, blank,
+                               self.header.labels(grid, top, depth, as_written=True))
             else:
                 self._load_rows(grid, src, first_data, table, blank)
             con = self.ws.con
@@ -102,7 +103,7 @@ class Ingest:
             expr = normalise_sql(cell(c), f, self.schema.missing_values, c.unit) if c else "NULL"
             out.append(f"CAST({expr} AS VARCHAR) AS {q(f.name)}")
             if keeps_raw(f):
-                typed = f"CASE WHEN {cell(c)} IS DISTINCT FROM ({expr}) THEN {cell(c)} END" if c else "NULL"
+                typed = raw_sql(cell(c), expr, f) if c else "NULL"
                 out.append(f"CAST({typed} AS VARCHAR) AS {q(RAW + f.name)}")
         return ", ".join(out)
 

@@ -20,6 +20,15 @@ def keeps_raw(f: Field) -> bool:
                               or "pattern" in f.constraints)
 
 
+def raw_sql(cell: str, normalised: str, f: Field) -> str:
+    """SQL keeping ``cell`` as typed where normalising changed it and did not yield a settled value (a number, a
+    real date): only cells a check may refuse pay for it, not a whole column converted from 万元."""
+    n = f"({normalised})"
+    settled = (f"regexp_full_match({n}, '-?[0-9]+(\\.[0-9]+)?')" if f.numeric
+               else f"TRY_CAST({n} AS DATE) IS NOT NULL" if f.type == "date" else "false")
+    return f"CASE WHEN {cell} IS DISTINCT FROM {n} AND NOT coalesce({settled}, false) THEN {cell} END"
+
+
 def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str | None) -> str:
     """SQL that turns a raw text cell into the canonical text the checks see.
 
