@@ -20,6 +20,7 @@ import duckdb
 
 from ..errors import SourceError
 from ..ingest import Ingest, Workspace, derived
+from ..ingest.structure import engine_line
 from ..ingest.workspace import DATA
 from ..report import Problem, Report
 from ..spec.dataset import DatasetSpec
@@ -67,10 +68,11 @@ def _checks(spec: DatasetSpec, ws: Workspace, sources: list[Path] | None, previo
                 ingest.load(path)
             except SourceError as e:
                 report.add(Problem(e.code, e.message, e.hint or "", file=e.file or path.name, sheet=e.sheet, row=e.row))
-            except duckdb.Error as e:  # a cell DuckDB could not take; its message may quote the cell
-                report.add(Problem("source-error", f"无法读取 {path.name}：{str(e).splitlines()[0]}",
+            except duckdb.Error as e:  # a cell DuckDB could not take: its text never reaches a user
+                line = engine_line(str(e))
+                report.add(Problem("source-error", f"无法读取 {path.name}" + (f"第 {line} 行附近的内容" if line else ""),
                                    "请检查文件中异常的单元格（超长数字、特殊字符），或另存为 CSV UTF-8 后重试。",
-                                   file=path.name))
+                                   file=path.name, row=line))
         if not paths:
             report.add(Problem("source-error", "数据集没有配置源文件，通配符也没有匹配到文件",
                                "用 --source 指定文件，或检查数据集说明中的 source.path。"))
