@@ -138,3 +138,15 @@ def test_values_under_no_header_in_a_sheet_are_a_blank_label(tmp_path: Path) -> 
     [p] = report.problems
     assert (p.type, p.sheet, p.row, p.column) == ("blank-label", "数据", 1, "B") and "第 2 行" in p.message
     assert report.rows == 2
+
+
+def test_ragged_rows_far_below_the_head_are_found(tmp_path: Path) -> None:
+    """Rows past the lines read for header detection: a long and a short one, found by their numbers."""
+    lines = ["id,name,age"] + [f"{i},n{i},{20 + i % 50}" for i in range(1, 200)]
+    lines[120] += ",extra"
+    lines[150] = "150,n150"
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fields = [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}, {"name": "age", "type": "integer"}]
+    report = gate(tmp_path, tmp_path / "r.csv", fields)
+    assert [(p.type, p.row) for p in report.problems] == [("extra-cell", 121), ("missing-cell", 151)]
+    assert report.rows == 199
