@@ -205,21 +205,33 @@ def peak_rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its children: steadier than wall time on a shared machine."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def worker_main(tool: str, csv: str, opts: str) -> None:
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_seconds()
     out = WORKERS[tool](Path(csv), json.loads(opts))
     out["seconds"] = round(time.perf_counter() - t, 2)
+    out["cpu_seconds"] = round(cpu_seconds() - c, 2)
     out["peak_rss_mb"] = peak_rss_mb()
     print("RESULT " + json.dumps(out, ensure_ascii=False, default=str))
 
 
-def run_tool(tool: str, csv: Path, opts: dict[str, Any]) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, __file__, "--worker", tool, str(csv), json.dumps(opts)],
-                          capture_output=True, text=True, env={**os.environ, "GX_ANALYTICS_ENABLED": "false"})
+def run_tool(tool: str, csv: Path, opts: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+    load = os.getloadavg()[0]
+    try:
+        proc = subprocess.run([sys.executable, __file__, "--worker", tool, str(csv), json.dumps(opts)],
+                              capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "GX_ANALYTICS_ENABLED": "false"})
+    except subprocess.TimeoutExpired:
+        return {"failed": f"timeout after {timeout:.0f} s", "load_before": load}
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if proc.returncode or line is None:
-        return {"failed": (proc.stderr or proc.stdout)[-2000:]}
-    return json.loads(line[7:])
+        return {"failed": (proc.stderr or proc.stdout)[-2000:], "load_before": load}
+    return json.loads(line[7:]) | {"load_before": round(load, 1), "load_after": round(os.getloadavg()[0], 1)}
 
 
 def main() -> None:
@@ -228,6 +240,7 @@ def main() -> None:
     ap.add_argument("--tools", nargs="+", default=list(WORKERS))
     ap.add_argument("--database-url", default=os.environ.get("GONGKAI_DATABASE_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per tool run; a slower run is reported")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
@@ -243,22 +256,24 @@ def main() -> None:
         results: dict[str, Any] = {"rows": rows, "bytes": csv.stat().st_size, "truth": truth, "tools": {}}
         for tool in a.tools:
             opts = {"database_url": a.database_url} if tool == "gongkai-pg" else {}
-            res = run_tool(tool, csv, opts)
+            res = run_tool(tool, csv, opts, a.timeout)
             results["tools"][tool] = res
             print(f"- {tool}: {json.dumps(res, ensure_ascii=False)}", flush=True)
         (OUT / f"results-{rows}.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         print_table(results)
+        csv.unlink()  # 20M rows are 5 GB: do not leave them behind
 
 
 def print_table(results: dict[str, Any]) -> None:
     rows = results["rows"]
-    print("\n| tool | wall s | rows/s | peak RSS MB | errors found | notes |\n|---|---|---|---|---|---|")
+    print("\n| tool | wall s | CPU s | rows/s | peak RSS MB | load | errors found | notes |\n|---|---|---|---|---|---|---|---|")
     for tool, r in results["tools"].items():
         if "failed" in r:
-            print(f"| {tool} | failed | | | | {r['failed'][-200:]!r} |")
+            print(f"| {tool} | failed | | | | | | {r['failed'][-200:]!r} |")
             continue
         notes = ", ".join(f"{k} {v}" for k, v in (r.get("timings") or {}).items())
-        print(f"| {tool} | {r['seconds']:.1f} | {rows / r['seconds']:,.0f} | {r['peak_rss_mb']:,} | "
+        print(f"| {tool} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {rows / r['seconds']:,.0f} | "
+              f"{r['peak_rss_mb']:,} | {r['load_before']} | "
               f"{'' if r.get('errors') is None else r['errors']} | {notes} |")
 
 

@@ -109,22 +109,34 @@ class Project:
         from .ingest import Workspace
 
         spec = self.spec(dataset)
-        with Workspace(self.settings.memory_limit) as ws:
+        with Workspace(self.settings.memory_limit, limits=self.settings.source_limits) as ws:
             result = run_gate(spec, ws, sources, previous_rows=self._previous_rows(spec.id),
                               database_url=self.database_url, progress=progress)
         return Outcome(spec.id, "valid" if result.report.valid else "invalid", result.report)
 
     def release(self, dataset: str, sources: list[Path] | None = None, progress: Progress | None = None,
-                formed: dt.date | None = None) -> Outcome:
+                formed: dt.date | None = None, partition: str | None = None, submitter: str | None = None,
+                as_of: dt.date | None = None) -> Outcome:
         """Validate and, if the data is valid and differs from the latest release, write a new version.
 
         ``formed`` is when the information was formed or changed, for datasets without a ``formed_field``
-        (a scheduled pipeline takes it from the source's modification date); it sets the disclosure due date."""
+        (a scheduled pipeline takes it from the source's modification date); it sets the disclosure due date.
+        ``as_of`` is the day a spec's retention term is counted to (default: today): expired rows are left out."""
         from .release import fingerprint
+        from .release.retention import today
 
         spec = self.spec(dataset)
-        with self.store.lock(spec.id):
-            inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed)
+        as_of = (as_of or today()) if spec.retention else None
+        with self.store.lock(spec.id, self.settings.lock_wait):
+            if spec.partition is not None:  # one county's file replaces only its own partition
+                from .release.assemble import release_partition
+
+                status, report, version, path, manifest = release_partition(
+                    self.store, spec, sources, progress, formed, partition, submitter, self.settings.memory_limit,
+                    self.database_url)
+                return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]
+            calendars = sorted((self.root / "calendar").glob("*.yaml"))
+            inputs = fingerprint.inputs_fingerprint(spec, sources or spec.source_paths(), formed, calendars, as_of)
             same = fingerprint.recorded_version(self.store, spec.id, inputs)
             if same is not None:  # nothing the gate reads has changed since that release
                 from .report import Report
@@ -132,31 +144,31 @@ class Project:
                 report = Report(spec.id, rows=int(self.store.manifest(spec.id, same)["row_count"]),
                                 notes=[f"inputs unchanged since {same}: gate not run"])
                 return Outcome(spec.id, "unchanged", report, same, self.store.release_dir(spec.id, same))
-            outcome = self._release(spec, sources, progress, formed)
+            outcome = self._release(spec, sources, progress, formed, as_of)
             if outcome.version is not None:
                 fingerprint.record(self.store, spec.id, inputs, outcome.version)
             return outcome
 
     def _release(self, spec: DatasetSpec, sources: list[Path] | None, progress: Progress | None,
-                 formed: dt.date | None) -> Outcome:
+                 formed: dt.date | None, as_of: dt.date | None = None) -> Outcome:
         from .gate import run_gate
         from .gate.protect import materialise
         from .ingest import Workspace
         from .ingest.workspace import FINAL
         from .release.build import build
+        from .release.withdraw import release_base, withdrawn_fingerprints
 
-        with Workspace(self.settings.memory_limit) as ws:
+        with Workspace(self.settings.memory_limit, limits=self.settings.source_limits) as ws:
             result = run_gate(spec, ws, sources, previous_rows=self._previous_rows(spec.id),
                               database_url=self.database_url, progress=progress)
             report, protection = result.report, result.protection
             if not result.valid or protection is None:
                 return Outcome(spec.id, "invalid", report)
-            latest = self.store.latest(spec.id)
-            previous = (latest, self.store.release_dir(spec.id, latest)) if latest else None
+            previous, chain = release_base(self.store, spec.id)
             version = self.store.next_version(spec.id)
             if progress:
                 progress("write release")
-            materialise(spec, ws.con, protection)
+            materialise(spec, ws.con, protection, self._retained(spec, ws.con, as_of, report))
             with self.store.staging(spec.id) as tmp:
                 t = time.perf_counter()
                 formed = formed or (source_date(sources or spec.source_paths()) if spec.formed_field is None else None)
@@ -166,7 +178,8 @@ class Project:
                     if latest_date:
                         formed_on, formed_from = latest_date.isoformat(), "data"
                 manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
-                                 sources=report.sources, previous=previous, formed=formed_on, formed_from=formed_from)
+                                 sources=report.sources, previous=previous, formed=formed_on, formed_from=formed_from,
+                                 chain=chain, refused=withdrawn_fingerprints(self.store, spec.id))
                 report.timings["release"] = time.perf_counter() - t
                 if manifest.get("unchanged"):
                     assert previous is not None
@@ -174,12 +187,64 @@ class Project:
                 path = self.store.commit(spec.id, tmp, version)
             return Outcome(spec.id, "released", report, version, path, manifest)
 
+    def withdraw(self, dataset: str, version: str, reason: str, by: str | None = None) -> dict[str, Any]:
+        """Withdraw a released version (a leak, an expired 公示期): its files leave the store, a tombstone keeps
+        the chain, the version before it is current again. Returns the tombstone; publish to follow on CKAN."""
+        from .release import fingerprint
+        from .release.withdraw import withdraw
+
+        spec = self.spec(dataset)
+        with self.store.lock(spec.id, self.settings.lock_wait):
+            tomb = withdraw(self.store, spec.id, version, reason, by)
+            fingerprint.forget(self.store, spec.id)  # the next release runs the gate again
+        return tomb
+
+    @staticmethod
+    def _retained(spec: DatasetSpec, con: Any, as_of: dt.date | None, report: Report) -> str:
+        """The SQL keeping the rows within the spec's retention term (all rows when it has none)."""
+        if spec.retention is None or as_of is None:
+            return "TRUE"
+        from .ingest.workspace import PROTECTED
+        from .release.retention import kept_sql
+
+        keep = kept_sql(spec, as_of)
+        gone = int(con.execute(f"SELECT count(*) FROM {PROTECTED} WHERE NOT {keep}").fetchone()[0])
+        if gone:
+            report.notes.append(f"{gone} 行已过公示期（{spec.retention.basis}：{spec.retention.label}，截至 "
+                                f"{as_of.isoformat()}），不再公开")
+        return keep
+
+    def expire(self, dataset: str, as_of: dt.date | None = None, sources: list[Path] | None = None,
+               formed: dt.date | None = None) -> tuple[Outcome, dict[str, dict[str, Any]]]:
+        """Take the rows whose retention term ended by ``as_of`` (default: today) out of the catalog: release a
+        version without them, then withdraw every earlier version that still holds one. Returns the release's
+        outcome and {version: tombstone} of the withdrawals (none when the release is invalid)."""
+        from .release.retention import holders, today
+
+        spec = self.spec(dataset)
+        if spec.retention is None:
+            raise ConfigError(f"{spec.id} 的规格没有 retention（公示期限），无法按期限撤回",
+                              f"在 {spec.path.name} 中加入 retention: {{field: …, years: …, basis: …}}。")
+        as_of = as_of or today()
+        outcome = self.release(spec.id, sources, formed=formed, as_of=as_of)
+        withdrawn: dict[str, dict[str, Any]] = {}
+        if not outcome.ok:
+            return outcome, withdrawn
+        for v, n in holders(self.store, spec, as_of).items():
+            if v == outcome.version:
+                continue  # cannot happen after a release that left them out; never withdraw the new current
+            reason = (f"公示期已满：{n} 行按 {spec.retention.basis}（{spec.retention.label}）于 {as_of.isoformat()} "
+                      f"前到期，已由 {outcome.version} 取代")
+            withdrawn[v] = self.withdraw(spec.id, v, reason, by="gongkai expire")
+        return outcome, withdrawn
+
     def run(self, datasets: list[str] | None = None, progress: Progress | None = None,
             on_outcome: Callable[[Outcome], Any] | None = None) -> list[Outcome]:
-        """The main job: release every (or each named) dataset from its configured sources."""
+        """The main job: release every (or each named) dataset from its configured sources (one with a retention
+        term: :meth:`expire`, so the versions holding expired rows are withdrawn too)."""
         outcomes = []
         for d in datasets or self.specs.ids:
-            outcomes.append(self.release(d, progress=progress))
+            outcomes.append(self.expire(d)[0] if self.spec(d).retention else self.release(d, progress=progress))
             if on_outcome:
                 on_outcome(outcomes[-1])
         return outcomes

@@ -40,6 +40,7 @@ TITLES: dict[str, str] = {
     "total-mismatch": "合计行与明细之和不符",
     "personal-data": "发现未保护的个人信息",
     "quality": "数据质量规则未通过",
+    "partition-error": "不属于本次提交的分区",
 }
 
 # frictionless-py reports all constraint violations as one type.

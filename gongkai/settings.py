@@ -11,7 +11,13 @@ Environment variables (each also a flag where the CLI has one):
 ``GONGKAI_STORE``              release store (default: ``store/`` in the project)
 ``GONGKAI_DATABASE_URL``       PostgreSQL URL: run quality suites in that database
 ``GONGKAI_MEMORY_LIMIT``       DuckDB memory limit of the gate (default 1GB)
-``GONGKAI_SQL_MEMORY``         memory limit of ``gongkai sql`` (default 2GB)
+``GONGKAI_SQL_MEMORY``         DuckDB memory limit of ``gongkai sql`` (default 2GB)
+``GONGKAI_SQL_PROCESS_MEMORY`` hard limit on the whole ``gongkai sql`` worker process (default 4GB)
+``GONGKAI_SQL_TIMEOUT``        seconds a ``gongkai sql`` statement may run (default 300)
+``GONGKAI_MAX_SOURCE_BYTES``   largest source file read (default 2GB)
+``GONGKAI_MAX_XLSX_BYTES``     largest uncompressed size of an XLSX source (default 2GB)
+``GONGKAI_MAX_XLSX_RATIO``     largest compression ratio of an XLSX member (default 200)
+``GONGKAI_MAX_LINE_BYTES``     longest CSV line (default 8MB)
 ``GONGKAI_CACHE``              download cache (default ``$XDG_CACHE_HOME/gongkai`` or ``~/.cache/gongkai``)
 ``GONGKAI_HISTORY_URL``        run-history database (default SQLite in ``<store>/.schedule/``)
 ``GONGKAI_PIPELINES``          directory of ``*.pipeline.yaml`` (default ``pipelines/`` in the project)
@@ -146,6 +152,65 @@ def _path(v: str | None) -> Path | None:
     return Path(v) if v else None
 
 
+def _seconds(v: str | None, default: float) -> float:
+    if not v:
+        return default
+    try:
+        return max(0.0, float(v))
+    except ValueError:
+        raise ConfigError(f"GONGKAI_LOCK_WAIT must be a number of seconds, not {v!r}") from None
+
+
+UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
+
+
+def parse_bytes(value: str, name: str) -> int:
+    """``4GB``, ``512MB``, ``1048576`` → bytes (binary units, as DuckDB reads them)."""
+    v = value.strip().upper().replace(" ", "").removesuffix("IB").removesuffix("I")
+    number = v.rstrip("KMGTB")
+    unit = v[len(number):]
+    unit = unit if unit in UNITS else unit + "B"
+    try:
+        n = float(number) * UNITS[unit]
+    except (ValueError, KeyError):
+        raise ConfigError(f"{name}={value!r} is not a size", "Give a size such as 512MB or 4GB.") from None
+    if n <= 0:
+        raise ConfigError(f"{name}={value!r}: the size must be positive")
+    return int(n)
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        n = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if n <= 0:
+        raise ConfigError(f"{name}={raw!r}: the value must be positive")
+    return n
+
+
+def _size(env: Mapping[str, str], name: str, default: str) -> int:
+    return parse_bytes(env.get(name) or default, name)
+
+
+@dataclass(frozen=True)
+class SourceLimits:
+    """What one source file may cost before it is refused (:mod:`gongkai.ingest.limits`)."""
+
+    max_file_bytes: int = 2 << 30
+    max_xlsx_uncompressed: int = 2 << 30
+    max_xlsx_ratio: int = 200
+    max_line_bytes: int = 8 << 20
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SourceLimits:
+        return cls(_size(env, "GONGKAI_MAX_SOURCE_BYTES", "2GB"), _size(env, "GONGKAI_MAX_XLSX_BYTES", "2GB"),
+                   int(_number(env, "GONGKAI_MAX_XLSX_RATIO", 200)), _size(env, "GONGKAI_MAX_LINE_BYTES", "8MB"))
+
+
 @dataclass(frozen=True)
 class Settings:
     project: Path | None = None
@@ -153,6 +218,10 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)
     memory_limit: str = "1GB"
     sql_memory_limit: str = "2GB"
+    lock_wait: float = 600.0
+    sql_process_memory: int = 4 << 30
+    sql_timeout: float = 300.0
+    source_limits: SourceLimits = field(default_factory=SourceLimits)
     cache: Path | None = None
     history_url: str | None = field(default=None, repr=False)
     pipelines: Path | None = None
@@ -177,6 +246,12 @@ class Settings:
             database_url=env.get("GONGKAI_DATABASE_URL") or None,
             memory_limit=env.get("GONGKAI_MEMORY_LIMIT") or "1GB",
             sql_memory_limit=env.get("GONGKAI_SQL_MEMORY") or "2GB",
+            lock_wait=_seconds(env.get("GONGKAI_LOCK_WAIT"), 600.0),
+
+
+            sql_process_memory=_size(env, "GONGKAI_SQL_PROCESS_MEMORY", "4GB"),
+            sql_timeout=_number(env, "GONGKAI_SQL_TIMEOUT", 300.0),
+            source_limits=SourceLimits.from_env(env),
             cache=_path(env.get("GONGKAI_CACHE"))
             or Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME") or Path.home()) / ".cache") / "gongkai",
             history_url=env.get("GONGKAI_HISTORY_URL") or None,

@@ -53,3 +53,29 @@ def test_the_cli_writes_every_format(project: Project, tmp_path: Path) -> None:
 def test_an_unknown_agency_is_named(project: Project) -> None:
     with pytest.raises(UsageError, match="未知的机构“省外交部”"):
         build(project, "省外交部", 2026)
+
+
+class _NoOrganizations:
+    """A CKAN client whose token is a member of 省民政厅 only."""
+
+    def call(self, action: str, data: dict | None = None, files: dict | None = None) -> list[dict]:
+        assert action == "organization_list_for_user"
+        return [{"name": "sheng-minzheng", "title": "省民政厅", "id": "x"}]
+
+
+def test_publish_without_the_agency_organization_is_refused(project: Project) -> None:
+    from gongkai.errors import NotAuthorized
+    from gongkai.schedule.annual import publish
+
+    with pytest.raises(NotAuthorized, match=r"省财政厅.*its organizations: 省民政厅"):
+        publish(build(project, "省财政厅", 2026), _NoOrganizations())  # type: ignore[arg-type]
+
+
+def test_normative_documents_are_counted_from_the_policy_list(tmp_path: Path) -> None:
+    """The policy-documents sample: 11 规范性文件 of 省民政厅; 9 written in 2026 (not 云民发〔2025〕60号 of 2025-12-26
+    nor 云民规〔2020〕3号); 10 in force (云民规〔2020〕3号 is 失效)."""
+    p = Project(REPO, store=tmp_path / "store")
+    assert p.release("policy-documents").status == "released"
+    [docs] = [t for t in build(p, "省民政厅", 2026).tables if t[0].endswith("规范性文件")]
+    assert docs[2] == [["规范性文件", "9", "—", "10"]]
+    assert not [t for t in build(p, "省财政厅", 2026).tables if t[0].endswith("规范性文件")]  # not its list

@@ -1,4 +1,5 @@
-"""A run with nothing changed skips the gate; a change to the source, spec, schema, suite or gongkai reruns it."""
+"""A run with nothing changed skips the gate; a change to the source, spec, schema, suite, calendar or gongkai
+reruns it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ DATASET = "lottery-welfare-projects"
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    for d in ("datasets", "schemas", "validation"):
+    for d in ("datasets", "schemas", "validation", "calendar"):
         shutil.copytree(REPO / d, tmp_path / "p" / d)
     return tmp_path / "p"
 
@@ -56,6 +57,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "spec": lambda r: append(r / "datasets" / f"{DATASET}.dataset.yaml", "\n# 修订\n"),
     "schema": touch_schema,
     "suite": lambda r: append(r / "validation" / f"{DATASET}.suite.yaml", "\n# 修订\n"),
+    "calendar": lambda r: append(r / "calendar" / "2026.yaml", "\n# 修订\n"),  # due dates may move
 }
 
 

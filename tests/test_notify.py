@@ -209,3 +209,32 @@ def test_smtp_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     assert (s.host, s.port, s.user, s.password.reveal(), s.sender, s.security) == (
         "smtp.example.gov.cn", 465, "u", "secret", "gk@example.gov.cn", "ssl")
     assert "secret" not in repr(s)
+
+
+def test_unanswered_requests_are_warned_before_and_after_their_answer_deadline(
+        tmp_path: Path, history: History, smtp: tuple[Sink, SmtpSettings], receiver: Receiver) -> None:
+    """YSQ2026-007 of the register sample came on 2026-11-16, unanswered: 20 working days end on 2026-12-14."""
+    sink, settings = smtp
+    project = Project(REPO, store=tmp_path / "store")
+    assert project.release("information-requests").status == "released"
+    p = write_pipeline(tmp_path / "pipelines", "requests", datasets=["information-requests"],
+                       notify={"email": ["opendata@cz.example.gov.cn"], "webhook": [receiver.url],
+                               "deadline_days_before": 3})
+    runner = _runner(project, history, settings)
+
+    def requests(today: dt.date) -> list[Event]:
+        return [e for e in runner.check_deadlines(p, today=today) if e.kind.startswith("request-")]
+
+    assert requests(D(2026, 12, 8)) == []  # 4 working days left: not yet
+    [soon] = requests(D(2026, 12, 9))
+    assert (soon.kind, soon.data["request_no"], soon.data["due"], soon.data["working_days_left"]) == (
+        "request-upcoming", "YSQ2026-007", "2026-12-14", 3)
+    assert requests(D(2026, 12, 10)) == []  # already told
+    [late] = requests(D(2026, 12, 16))
+    assert (late.kind, late.data["working_days_late"], late.data["agency"]) == ("request-overdue", 2, "省财政厅")
+    assert requests(D(2026, 12, 17)) == []
+    mails = [m for _, m in sink.messages if "依申请公开" in m["Subject"]]
+    assert len(mails) == 2 and "YSQ2026-007" in mails[1]["Subject"] and "已逾期" in mails[1]["Subject"]
+    assert "赵" not in "".join(m.get_content() for m in mails)  # no applicant in any notice
+    assert [x["event"] for x in receiver.posts if x["event"].startswith("request-")] == [
+        "request-upcoming", "request-overdue"]

@@ -65,9 +65,17 @@ def test_every_written_form_is_found_and_passes_the_sql_prefilter(form: str, kin
 @pytest.mark.parametrize("value", ["0871-65123456", "（0871）65123456", "0871-6512345、0871-6512346",
                                    "1,350,000.00元", "135123422.10", "2025.01.01-2025.12.31", "9:00-17:00",
                                    "第一组", "一二三四五", "12317",
-                                   "2508-530112-44-03-709234"])  # a project code: its 16-digit part passes Luhn
+                                   "2508-530112-44-03-709234",  # a project code: its 16-digit part passes Luhn
+                                   "索引号：015110483/2026-00014"])  # on every disclosure page; its 18 digits pass Luhn
 def test_landlines_amounts_and_dates_are_not_personal(value: str) -> None:
     assert not list(pii.find(value))
+
+
+def test_a_card_in_groups_of_four_is_found_where_the_same_digits_as_an_index_number_are_not() -> None:
+    card = "6222021234560006"  # passes Luhn
+    assert [f.kind for f in pii.find(" ".join(card[i:i + 4] for i in range(0, 16, 4)))] == ["bank"]
+    assert [f.kind for f in pii.find(card)] == ["bank"]
+    assert not list(pii.find(f"{card[:9]}/{card[9:13]}-{card[13:]}"))
 
 
 @pytest.mark.parametrize("value", ["0871-65123456", "（0871）65123456", "电话0871-65123456", "编号CP2025-0001"])

@@ -1,8 +1,8 @@
 """Publishing releases to CKAN: a plan of what would change, then its application, idempotent and fault-tolerant.
 
 Layout: one CKAN dataset per gongkai dataset (name = dataset id). Every version's files are resources of it, named
-``v3 data.csv`` with ``version`` and ``sha256`` fields, and are never deleted, so each version keeps a stable
-download URL. The dataset's metadata (current_version, sha256, row_count …) names the current version, and only the
+``v3 data.csv`` with ``version`` and ``sha256`` fields, and are never deleted (but for a withdrawn version's, whose
+manifest stays beside its tombstone), so each version keeps a stable download URL. The dataset's metadata (current_version, sha256, row_count …) names the current version, and only the
 current ``data.csv`` has a DataStore table. A new version is uploaded and loaded beside the old one; the metadata
 patch at the end is the switch. A run that dies anywhere leaves the previous version current and complete, and the
 next run picks up where it stopped: every write is preceded by a lookup, so a write CKAN saved but answered with an
@@ -19,7 +19,8 @@ from typing import Any, Literal
 from ..errors import CkanError, NotAuthorized, UsageError
 from ..files import sha256_file
 from ..gate.pii import scrub, scrub_tree
-from ..release.store import Store
+from ..release.store import TOMBSTONE, Store
+from ..release.withdraw import KEEP
 from ..spec.dataset import DatasetSpec
 from .client import Client
 from .resources import put_resource
@@ -38,7 +39,8 @@ META_KEYS = ["title", "title_en", "notes", "notes_en", "owner_org", "private", "
 
 @dataclass
 class Step:
-    kind: Literal["create-dataset", "upload", "load-datastore", "update-metadata", "drop-old-table"]
+    kind: Literal["withdraw-resource", "create-dataset", "upload", "load-datastore", "update-metadata",
+                  "drop-old-table"]
     detail: str
     data: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -69,7 +71,10 @@ class Publisher:
         versions = self.store.versions(spec.id)
         if not versions:
             raise UsageError(f"{spec.id} has no release to publish", f"Run `gongkai release {spec.id}` first.")
-        current = versions[-1]
+        current = self.store.latest(spec.id)
+        if current is None:
+            raise UsageError(f"{spec.id}：所有版本都已撤回，没有可发布的当前版本",
+                             f"先发布一个新版本（gongkai release {spec.id}），再发布到目录。")
         org = self._organization(spec)
         remote = self.client.show("package_show", id=spec.id)
         plan = Plan(spec.id, "update" if remote else "create", version=current)
@@ -86,6 +91,7 @@ class Publisher:
         if len(have) < len(resources):
             raise CkanError(f"{spec.id}: the catalog holds the same version file twice",
                             "Delete the duplicate resource in CKAN (keep the one whose sha256 matches), then publish again.")
+        plan.steps += self._withdrawals(spec, versions, have)
         for v in versions:
             for name in release_files(self.store.release_dir(spec.id, v)):
                 path = self.store.release_dir(spec.id, v) / name
@@ -113,7 +119,7 @@ class Publisher:
             if remote is not None:
                 plan.reasons.append("metadata differs: " + ", ".join(changed))
         for (v, name), r in have.items():
-            if name == "data.csv" and v != current and r.get("datastore_active"):
+            if name == "data.csv" and v != current and r.get("datastore_active") and not self.store.is_withdrawn(spec.id, v):
                 plan.steps.append(Step("drop-old-table", f"drop the DataStore table of {v}", {"resource_id": r["id"]}))
         uploads = [s for s in plan.steps if s.kind == "upload"]
         if uploads and remote is not None:
@@ -123,16 +129,22 @@ class Publisher:
             plan.reasons.append(f"catalog already has {current} and every earlier version")
         return plan
 
+    def _withdrawals(self, spec: DatasetSpec, versions: list[str], have: dict[tuple[str, str], Any]) -> list[Step]:
+        """Delete from the catalog every file of a withdrawn version but its manifest (its tombstone is uploaded)."""
+        steps = []
+        for v in versions:
+            if not self.store.is_withdrawn(spec.id, v):
+                continue
+            for (rv, name), r in sorted(have.items()):
+                if rv == v and name not in KEEP:
+                    steps.append(Step("withdraw-resource", f"delete {v} {name} (withdrawn)",
+                                      {"resource_id": r["id"], "datastore": bool(r.get("datastore_active"))}))
+        return steps
+
     def _organization(self, spec: DatasetSpec) -> dict[str, Any]:
         if self._orgs is None:
-            allowed = self.client.call("organization_list_for_user", {"permission": "create_dataset"})
-            self._orgs = {o["title"]: o for o in allowed}
-        org = self._orgs.get(spec.publisher.name)
-        if org is None:
-            raise NotAuthorized(f"not authorized for organization {spec.publisher.name}: this token cannot publish "
-                                f"{spec.id} (its organizations: {', '.join(self._orgs) or 'none'})",
-                                "Publish with a token of a member (editor or admin) of that organization.")
-        return org
+            self._orgs = organizations(self.client)
+        return organization_of(self._orgs, spec.publisher.name, spec.id)
 
     def _metadata(self, spec: DatasetSpec, org: str, version: str) -> dict[str, Any]:
         d = self.store.release_dir(spec.id, version)
@@ -148,6 +160,7 @@ class Publisher:
             "validation_status": f"通过校验（{v['warnings']} 个警告）" if v["warnings"] else "通过校验",
             "date_formed": m.get("information_formed") or "", "date_published": m["created"][:10],
             "disclosure_deadline": m.get("disclosure_deadline") or "",
+            **_coverage(m.get("coverage") or {}),
             "license_id": LICENSES.get(spec.license, spec.license),
             "tags": [{"name": t} for t in spec.tags], "groups": [{"name": spec.domain}],
         })
@@ -205,12 +218,23 @@ class Publisher:
     def _update_metadata(self, spec: DatasetSpec, step: Step) -> None:
         self.client.call("package_patch", {"id": spec.id, **step.data})
 
+    def _withdraw_resource(self, spec: DatasetSpec, step: Step) -> None:
+        rid = step.data["resource_id"]
+        pkg = self.client.call("package_show", {"id": spec.id})  # a 500 may have deleted it: look first
+        if not any(r["id"] == rid for r in pkg.get("resources", [])):
+            return
+        if step.data["datastore"]:
+            self.client.call("datastore_delete", {"resource_id": rid, "force": True})
+        self.client.call("gongkai_resource_withdraw", {"id": rid})
+
     def _drop_old_table(self, spec: DatasetSpec, step: Step) -> None:
         self.client.call("datastore_delete", {"resource_id": step.data["resource_id"], "force": True})
 
 
 def release_files(d: Path) -> list[str]:
     """Every file of a release directory — exactly what its manifest lists, and the manifest — in page order."""
+    if (d / TOMBSTONE).is_file():  # withdrawn: only its manifest (for the chain) and its tombstone
+        return ["manifest.json", TOMBSTONE]
     names = {*json.loads((d / "manifest.json").read_text(encoding="utf-8"))["files"], "manifest.json"}
     return [n for n in FILES if n in names] + sorted(names - set(FILES))
 
@@ -219,3 +243,25 @@ def _norm(v: Any) -> str:
     if isinstance(v, bool):
         return str(v).lower()
     return "" if v is None else str(v)
+
+
+def _coverage(c: dict[str, Any]) -> dict[str, str]:
+    """The release's span in time and place as catalog fields (DCAT dct:temporal / dct:spatial); none if unknown."""
+    t, s = c.get("temporal") or {}, c.get("spatial") or {}
+    return {k: v for k, v in {"temporal_start": t.get("start"), "temporal_end": t.get("end"),
+                              "spatial_code": s.get("code"), "spatial_text": s.get("name")}.items() if v}
+
+
+def organizations(client: Client) -> dict[str, dict[str, Any]]:
+    """The organizations this token may create datasets in, by title (the agency's name, e.g. 省民政厅)."""
+    return {o["title"]: o for o in client.call("organization_list_for_user", {"permission": "create_dataset"})}
+
+
+def organization_of(orgs: dict[str, dict[str, Any]], agency: str, what: str) -> dict[str, Any]:
+    """The CKAN organization of ``agency``, or NotAuthorized naming the organizations the token has."""
+    org = orgs.get(agency)
+    if org is None:
+        raise NotAuthorized(f"not authorized for organization {agency}: this token cannot publish "
+                            f"{what} (its organizations: {', '.join(orgs) or 'none'})",
+                            "Publish with a token of a member (editor or admin) of that organization.")
+    return org

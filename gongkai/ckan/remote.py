@@ -77,7 +77,9 @@ class CkanReleases:
             raise IntegrityError(f"{self.url}: {dataset} names no current version",
                                  "It was not published by gongkai, or its first publish did not finish.")
         n = int(current[1:])
-        have = {r.get("version") for r in pkg.get("resources", []) if r.get("name", "").endswith(" manifest.json")}
+        names = [r.get("name", "") for r in pkg.get("resources", [])]
+        gone = {n.split(" ", 1)[0] for n in names if n.endswith(" withdrawal.json")}  # withdrawn: no data left
+        have = {n.split(" ", 1)[0] for n in names if n.endswith(" manifest.json")} - gone
         out = [(f"v{i}", self.manifest(dataset, f"v{i}")["created"]) for i in range(1, n + 1) if f"v{i}" in have]
         return out
 
@@ -176,6 +178,10 @@ def download_release(releases: CkanReleases, dataset: str, version: str | None, 
     version = version or str(releases.package(dataset).get("current_version") or "")
     if not VERSION_RE.match(version):
         raise UsageError(f"{version!r} is not a version (v1, v2 …)", f"See the versions: gongkai history {dataset}.")
+    names = {r.get("name") for r in releases.package(dataset).get("resources", [])}
+    if f"{version} withdrawal.json" in names:
+        raise UsageError(f"{dataset} {version} 已撤回：目录中只保留了它的 manifest.json 和 withdrawal.json（撤回说明）",
+                         f"下载当前版本：gongkai download {dataset}。")
     raw, manifest = releases._manifest(dataset, version)
     release = releases.fetch(dataset, version, sorted(manifest.get("files") or {}))
     target = out / dataset / version

@@ -17,6 +17,7 @@ from .datasets import COMMANDS
 from .flows import flows, sql
 from .publish import download, publish
 from .schedule import schedule
+from .withdraw import expire, withdraw
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,7 +32,7 @@ def cli(ctx: click.Context, store: Path | None, database_url: str | None, as_jso
     ctx.obj = Context(Settings.from_env(store=store, database_url=database_url), as_json)
 
 
-for command in [*COMMANDS, publish, download, schedule, compliance, annual_report, flows, sql]:
+for command in [*COMMANDS, publish, download, schedule, compliance, annual_report, flows, sql, withdraw, expire]:
     cli.add_command(command)
 
 

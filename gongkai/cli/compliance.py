@@ -67,11 +67,17 @@ def compliance(c: Context, agency: str | None, year: int | None, as_of: dt.datet
               help="What is printed.")
 @click.option("--output", type=click.Path(path_type=Path, file_okay=False),
               help="Also write annual-report-<year>.md/.html/.csv into this directory.")
+@click.option("--publish", "do_publish", is_flag=True,
+              help="Publish the report to CKAN, into the agency's dataset <organization>-annual-reports.")
+@click.option("--ckan-url", help="CKAN to publish to [env CKAN_URL].")
+@click.option("--ckan-token-file", type=click.Path(path_type=Path),
+              help="File holding the API token [env CKAN_API_TOKEN, or CKAN_API_TOKEN_FILE].")
 @pass_ctx
 @handle_errors
-def annual_report(c: Context, agency: str, year: int, fmt: str, output: Path | None) -> None:
+def annual_report(c: Context, agency: str, year: int, fmt: str, output: Path | None, do_publish: bool,
+                  ckan_url: str | None, ckan_token_file: Path | None) -> None:
     """The tables of the 政府信息公开工作年度报告 that released data fills (主动公开, 依申请公开, timeliness)."""
-    from ..schedule.annual import build
+    from ..schedule.annual import build, publish
 
     report = build(c.project, agency, year)
     if output:
@@ -79,3 +85,6 @@ def annual_report(c: Context, agency: str, year: int, fmt: str, output: Path | N
         for ext in ("md", "html", "csv"):
             (output / f"annual-report-{year}.{ext}").write_text(report.render(ext), encoding="utf-8")
     click.echo(report.render(fmt), nl=False)
+    if do_publish:
+        published = publish(report, c.project.ckan(ckan_url, ckan_token_file))
+        err_console.print(escape(f"published: {published['url']} ({published['writes']} write(s))"))

@@ -89,13 +89,16 @@ def validate(c: Context, dataset: str, sources: tuple[Path, ...], report_json: P
 @click.command()
 @click.argument("dataset")
 @source_option
+@click.option("--partition", help="Partition this submission holds (partitioned datasets; default: from its rows).")
+@click.option("--submitter", help="Agency submitting it, recorded in the manifest.")
 @with_options(report_options)
 @pass_ctx
 @handle_errors
-def release(c: Context, dataset: str, sources: tuple[Path, ...], report_json: Path | None,
-            report_html: Path | None) -> None:
+def release(c: Context, dataset: str, sources: tuple[Path, ...], partition: str | None, submitter: str | None,
+            report_json: Path | None, report_html: Path | None) -> None:
     """Validate and write a new immutable version to the store (none if the data is unchanged)."""
-    outcome = c.project.release(dataset, list(sources) or None, progress=progress(c))
+    outcome = c.project.release(dataset, list(sources) or None, progress=progress(c), partition=partition,
+                                submitter=submitter)
     write_reports(outcome.report, report_json, report_html)
     if c.as_json:
         click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=1))
@@ -161,9 +164,11 @@ def verify(c: Context, path: Path, dataset: str | None, ckan_url: str | None, ck
     else:
         result, where = verify_path(path), ""
     if c.as_json:
-        click.echo(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems},
-                              ensure_ascii=False, indent=1))
+        click.echo(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems,
+                               "withdrawn": result.withdrawn}, ensure_ascii=False, indent=1))
     else:
+        for w in result.withdrawn:
+            console.print(f"[yellow]⊘[/] {w}")
         for p in result.problems:
             console.print(f"[red]✗[/] {p}")
         if result.ok and where:
@@ -209,10 +214,12 @@ def history(c: Context, dataset: str) -> None:
     spec = project.spec(dataset)
     store = project.store
     rows = []
+    withdrawn = store.withdrawals(spec.id)
     for v in store.versions(spec.id):
         m = store.manifest(spec.id, v)
         rows.append({"version": v, "created": m["created"], "rows": m["row_count"], "changes": m.get("changes"),
-                     "fingerprint": m["fingerprint"], "sources": [s["name"] for s in m.get("sources", [])]})
+                     "fingerprint": m["fingerprint"], "sources": [s["name"] for s in m.get("sources", [])],
+                     "withdrawn": withdrawn.get(v)})
     if c.as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -222,7 +229,7 @@ def history(c: Context, dataset: str) -> None:
     t = Table("version", "created (UTC)", "rows", "+", "−", "~", "source")
     for r in rows:
         ch = r["changes"] or {}
-        t.add_row(r["version"], r["created"], str(r["rows"]), str(ch.get("added", "")), str(ch.get("removed", "")),
+        t.add_row(r["version"] + (" ⊘ withdrawn" if r["withdrawn"] else ""), r["created"], str(r["rows"]), str(ch.get("added", "")), str(ch.get("removed", "")),
                   str(ch.get("changed", "")), ", ".join(r["sources"]))
     console.print(keep_ids(t, "version", "created (UTC)"))
 

@@ -84,11 +84,13 @@ def protect(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, source: str = TYP
     return result
 
 
-def materialise(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, protection: Protection) -> None:
-    """Table ``final``: the published rows, without bookkeeping columns, ordered by primary key."""
+def materialise(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, protection: Protection,
+                where: str = "TRUE") -> None:
+    """Table ``final``: the published rows (those ``where`` keeps), without bookkeeping columns, ordered by
+    primary key."""
     keep = ", ".join(q(n) for n in spec.field_names if n not in protection.dropped_fields)
     order = ", ".join(q(k) for k in spec.primary_key if k not in protection.dropped_fields) or "_src, _row"
-    con.execute(f"CREATE OR REPLACE TABLE {FINAL} AS SELECT {keep} FROM {PROTECTED} ORDER BY {order}")
+    con.execute(f"CREATE OR REPLACE TABLE {FINAL} AS SELECT {keep} FROM {PROTECTED} WHERE {where} ORDER BY {order}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

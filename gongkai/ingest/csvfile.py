@@ -11,14 +11,16 @@ import io
 from pathlib import Path
 
 from ..errors import SourceError
+from ..settings import SourceLimits
 from .formats import HEAD_LINES, Grid
+from .limits import bounded_lines
 
 SAMPLE_BYTES = 1 << 20
 
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gbk": "GBK", "gb18030": "GB18030", "utf-16": "UTF-16"}
 
 
-def read_csv_head(path: Path, declared: str, workdir: Path) -> Grid:
+def read_csv_head(path: Path, declared: str, workdir: Path, limits: SourceLimits | None = None) -> Grid:
     """Find the encoding, transcode to UTF-8 if needed, and parse the first lines."""
     with path.open("rb") as f:
         sample = f.read(SAMPLE_BYTES)
@@ -28,7 +30,7 @@ def read_csv_head(path: Path, declared: str, workdir: Path) -> Grid:
         target = workdir / f"{path.stem}.utf8.csv"
         _transcode(path, target, encoding)
     with target.open("r", encoding="utf-8-sig", newline="") as f:
-        head_text = "".join(line for _, line in zip(range(HEAD_LINES), f, strict=False))
+        head_text = "".join(bounded_lines(f, HEAD_LINES, limits or SourceLimits(), path.name))
     delimiter = max([",", "\t", ";", "|"], key=lambda d: head_text.split("\n", 1)[0].count(d))
     head = [[c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(head_text), delimiter=delimiter)]
     return Grid("csv", head, encoding=encoding, csv_path=target, delimiter=delimiter)

@@ -6,13 +6,13 @@ sheet, or the line of a CSV file) so that every later error can point at it.
 
 from __future__ import annotations
 
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from ..errors import SourceError
 from ..files import sha256_file
@@ -23,16 +23,19 @@ from . import derived, structure
 from .csvfile import read_csv_head
 from .formats import HEAD_LINES, Grid, sniff_format
 from .header import Header, SourceFile
+from .limits import check_file, check_xlsx, line_too_long
 from .normalise import RAW, keeps_raw, normalise_sql, raw_sql
 from .sheets import read_json, read_xls, read_xlsx
 from .structure import engine_line
 from .totals import check_totals
 from .workspace import DATA, Workspace
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 BATCH_ROWS = 50_000
 
 
-MAX_LINE = 64 << 20  # DuckDB's default (2 MB) refuses a long 备注 or 项目内容 cell
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gongkai-sha256")
 
 
@@ -49,10 +52,12 @@ class Ingest:
     def load(self, path: Path) -> None:
         """Read one source file into its own table; header problems go to the report, fatal ones raise."""
         s = self.spec.source
+        check_file(path, self.ws.limits)
         fmt = sniff_format(path, s.format)
         if fmt == "csv":
-            grid = read_csv_head(path, s.encoding, self.ws.dir)
+            grid = read_csv_head(path, s.encoding, self.ws.dir, self.ws.limits)
         elif fmt == "xlsx":
+            check_xlsx(path, self.ws.limits)
             grid = read_xlsx(path, s.sheet)
         elif fmt == "xls":
             grid = read_xls(path, s.sheet)
@@ -143,7 +148,7 @@ class Ingest:
         raw = f"{table}_raw"
         read = (f"CREATE TABLE {raw} AS SELECT {picked} FROM read_csv(?, header=false, skip={first_data}, "
                 f"columns={cols}, delim=E'{delim}', quote='\"', escape='\"', null_padding=true, "
-                f"strict_mode=false, all_varchar=true, encoding='utf-8', max_line_size={MAX_LINE}{{parallel}})")
+                f"max_line_size={self.ws.limits.max_line_bytes}, strict_mode=false, all_varchar=true, encoding='utf-8'{{parallel}})")
         try:
             try:
                 self.ws.con.execute(read.replace("{parallel}", ""), [str(grid.csv_path)])
@@ -154,6 +159,8 @@ class Ingest:
                 self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
                 self.ws.con.execute(read.replace("{parallel}", ", parallel=false"), [str(grid.csv_path)])
         except duckdb.Error as e:
+            if "maximum line size of" in str(e).lower():  # its line number is not the file's; its text holds the line
+                raise line_too_long(src.path.name, None, self.ws.limits) from None
             # DuckDB's sniffer refuses ragged files even with the columns given: read them without it (each
             # row longer than the header is reported by the structural pass; DuckDB's text never reaches a user)
             self.ws.con.execute(f"DROP TABLE IF EXISTS {raw}")
@@ -191,7 +198,10 @@ class Ingest:
 
     def _load_rows(self, grid: Grid, src: SourceFile, first_data: int, table: str, blank: frozenset[int]) -> None:
         """Spreadsheets and JSON: cells arrive from Python in batches, with their row numbers; a column without
-        a label that holds values is a blank-label problem."""
+        a label that holds values is a blank-label problem (handed to DuckDB as Arrow tables; pyarrow is imported
+        here, so a CSV source never loads it)."""
+        import pyarrow as pa
+
         filled: dict[int, list[int]] = {c: [] for c in blank}
         rest = grid.rows if grid.rows is not None else iter(())
         if grid.format == "json":
@@ -222,8 +232,9 @@ class Ingest:
 
     def _flush(self, staged: str, batch: list[list[Any]], arrow_schema: pa.Schema) -> None:
         if batch[0]:
-            tbl = pa.Table.from_arrays([pa.array(b, type=t.type) for b, t in zip(batch, arrow_schema, strict=True)],
-                                       schema=arrow_schema)
+            import pyarrow as pa
+
+            tbl = pa.Table.from_arrays([_row_numbers(batch[0]), *map(_strings, batch[1:])], schema=arrow_schema)
             self.ws.con.register("_batch", tbl)
             self.ws.con.execute(f"INSERT INTO {staged} SELECT * FROM _batch")
             self.ws.con.unregister("_batch")
@@ -248,3 +259,21 @@ class Ingest:
             parts = [f"SELECT 0 AS _src, NULL::VARCHAR AS _file, NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row, {empty} "
                      "LIMIT 0"]
         self.ws.con.execute(f"CREATE OR REPLACE VIEW {DATA} AS " + " UNION ALL ".join(parts))
+
+
+# Arrow arrays built without ``pa.array``: on a Python list it first asks whether the list is a pandas object,
+# which imports pandas (0.3–1.5 s of a small release that otherwise never needs it).
+
+
+def _row_numbers(values: list[int]) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(array("q", values))])
+
+
+def _strings(values: list[str | None]) -> pa.Array:
+    from pyarrow.lib import StringBuilder
+
+    builder = StringBuilder()
+    builder.append_values(values)
+    return builder.finish()

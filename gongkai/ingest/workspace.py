@@ -10,6 +10,7 @@ from types import TracebackType
 import duckdb
 
 from ..quoting import lit
+from ..settings import SourceLimits
 
 # The tables of one run, in the order the stages make them; every stage names them through these constants.
 DATA = "data"            # view: each source row as normalised text, with _src, _file, _sheet, _row (ingest)
@@ -21,7 +22,9 @@ FINAL = "final"          # table: the published rows and columns, ordered by pri
 class Workspace:
     """Owns a temporary directory and an in-memory DuckDB whose tables spill there past ``memory_limit``."""
 
-    def __init__(self, memory_limit: str = "1GB", threads: int | None = None) -> None:
+    def __init__(self, memory_limit: str = "1GB", threads: int | None = None,
+                 limits: SourceLimits | None = None) -> None:
+        self.limits = limits or SourceLimits()  # what one source file may cost (:mod:`.limits`)
         self.dir = Path(tempfile.mkdtemp(prefix="gongkai-"))
         self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET memory_limit = {lit(memory_limit)}")

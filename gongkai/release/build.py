@@ -23,6 +23,7 @@ from ..spec.dataset import DatasetSpec
 from ..spec.schema import CODES_DIR
 from ..vocab import DOMAINS, FREQUENCIES
 from .changelog import compare
+from .coverage import coverage
 from .writers import write_csv, write_json, write_parquet, write_xlsx
 
 MANIFEST_FORMAT = 1
@@ -80,11 +81,19 @@ def fingerprint(csv_path: Path, schema: dict[str, Any]) -> str:
 
 def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, version: str, report: Report,
           protection: Protection, sources: list[dict[str, Any]], previous: tuple[str, Path] | None,
-          formed: str | None = None, formed_from: str | None = None) -> dict[str, Any]:
-    """Write every file of a release into ``out`` from table :data:`FINAL`; return the manifest."""
+          formed: str | None = None, formed_from: str | None = None, chain: tuple[str, Path] | None = None,
+          refused: dict[str, str] | None = None) -> dict[str, Any]:
+    """Write every file of a release into ``out`` from table :data:`FINAL`; return the manifest.
+
+    ``previous`` is the current version (compared with, for "unchanged" and the changelog); ``chain`` the newest
+    version, withdrawn or not, that the manifest links to (default: ``previous``); ``refused`` the fingerprints of
+    withdrawn versions, whose content is not released again."""
+    from .withdraw import refuse_withdrawn
+
     schema = published_schema(spec, protection)
     write_csv(con, FINAL, out / "data.csv")
     fp = fingerprint(out / "data.csv", schema)
+    refuse_withdrawn(fp, refused or {}, spec.id)
     if previous:
         prev_manifest = json.loads((previous[1] / "manifest.json").read_text(encoding="utf-8"))
         if prev_manifest.get("fingerprint") == fp:
@@ -132,6 +141,7 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         "deadline": spec.deadline.model_dump(by_alias=True),
         "license": spec.license,
         "row_count": rows,
+        "coverage": coverage(spec, con, FINAL, schema["fields"]),
         "fingerprint": fp,
         "sources": [{k: s[k] for k in ("name", "format", "sha256", "encoding", "sheet", "rows") if s.get(k) is not None}
                     for s in sources],
@@ -142,9 +152,9 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         "files": {name: {"sha256": sha256_file(out / name), "bytes": (out / name).stat().st_size} for name in files},
         "previous": None,
     }
-    if previous:
-        manifest["previous"] = {"version": previous[0],
-                                "manifest_sha256": sha256_file(previous[1] / "manifest.json")}
+    chain = chain or previous
+    if chain:
+        manifest["previous"] = {"version": chain[0], "manifest_sha256": sha256_file(chain[1] / "manifest.json")}
     manifest = scrub_tree(manifest)  # source file and sheet names, titles: no personal number in full
     dump_json(out / "manifest.json", manifest)
     return manifest

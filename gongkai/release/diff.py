@@ -13,8 +13,8 @@ from .store import Store
 
 
 def diff_versions(store: Store, spec: DatasetSpec, v1: str, v2: str) -> dict[str, Any]:
-    a = store.release_dir(spec.id, v1) / "data.parquet"
-    b = store.release_dir(spec.id, v2) / "data.parquet"
+    a = store.data_dir(spec.id, v1) / "data.parquet"
+    b = store.data_dir(spec.id, v2) / "data.parquet"
     con = duckdb.connect()
     try:
         con.execute(f"CREATE VIEW old AS SELECT * FROM read_parquet({lit(a)})")

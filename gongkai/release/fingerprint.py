@@ -1,6 +1,6 @@
 """Whether a release can be skipped before the gate runs: a fingerprint of everything the gate and the release read.
 
-The source bytes, the spec, the Table Schema and its code lists, the quality suite, the ``formed`` date given by
+The source bytes, the spec, the retention ``as_of`` day (when the spec has a retention term), the Table Schema and its code lists, the quality suite, the project's calendar files, the ``formed`` date given by
 the caller and gongkai itself (its version and the bytes of its code) go into one sha256. After a release (or
 an "unchanged" verdict) it is written to ``<store>/<dataset>/.inputs.json`` with the version it produced; the next
 run with the same fingerprint, while that version is still the latest, returns at once instead of re-running a
@@ -36,15 +36,21 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def inputs_fingerprint(spec: DatasetSpec, sources: list[Path], formed: dt.date | None = None) -> str:
-    """One sha256 over the inputs of a release of ``spec`` from ``sources``."""
+def inputs_fingerprint(spec: DatasetSpec, sources: list[Path], formed: dt.date | None = None,
+                       extra: list[Path] = (), as_of: dt.date | None = None) -> str:  # type: ignore[assignment]
+    """One sha256 over the inputs of a release of ``spec`` from ``sources`` (and ``extra`` files the project
+    reads for every release, such as the working-day calendars behind the disclosure due date; ``as_of``, the
+    day a retention term is counted to: another day may expire rows)."""
     h = hashlib.sha256(f"code\0{code_digest()}\nformed\0{formed}\n".encode())
+    if as_of is not None:
+        h.update(f"retention as_of\0{as_of.isoformat()}\n".encode())
     files = [("spec", spec.path), ("schema", spec.schema_path), ("suite", spec.quality_path)]
     for fk in spec.table_schema.foreign_keys:
         resource = fk.get("reference", {}).get("resource", "")
         if resource:
             files.append((f"codes {resource}", spec.schema_path.parent / CODES_DIR / f"{resource}.csv"))
     files += [(f"source {p.name}", p) for p in sources]
+    files += [(f"project {p.name}", p) for p in extra]
     for role, path in files:
         digest = sha256_file(path) if path is not None and Path(path).is_file() else "-"
         h.update(f"{role}\0{digest}\n".encode())
@@ -69,3 +75,8 @@ def record(store: Store, dataset: str, fingerprint: str, version: str) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"fingerprint": fingerprint, "version": version}), encoding="utf-8")
     tmp.replace(path)
+
+
+def forget(store: Store, dataset: str) -> None:
+    """Drop the record (after a withdrawal): the next release of the dataset runs its gate."""
+    (store.dataset_dir(dataset) / RECORD).unlink(missing_ok=True)

@@ -127,7 +127,8 @@ class LocalReleases:
         self.where = str(store.path)
 
     def versions(self, dataset: str) -> list[tuple[str, str]]:
-        return [(v, self.store.manifest(dataset, v)["created"]) for v in self.store.versions(dataset)]
+        return [(v, self.store.manifest(dataset, v)["created"]) for v in self.store.versions(dataset)
+                if not self.store.is_withdrawn(dataset, v)]  # a withdrawn version has no data to read
 
     def fetch(self, dataset: str, version: str, names: list[str]) -> Release:
         d = self.store.release_dir(dataset, version)

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,9 @@ from typing import Any
 
 from ..errors import StoreError, UsageError
 
+LOCK_WAIT = 600.0  # seconds a release waits for another writer of the same dataset
 VERSION_RE = re.compile(r"^v(\d+)$")
+TOMBSTONE = "withdrawal.json"  # in a withdrawn version's directory, beside the manifest it keeps
 
 
 def default_store(root: Path | None = None, given: Path | None = None) -> Path:
@@ -43,8 +46,22 @@ class Store:
         return [name for _, name in sorted(found)]
 
     def latest(self, dataset: str) -> str | None:
+        """The current version: the newest one not withdrawn (a withdrawal makes the one before it current)."""
+        v = [name for name in self.versions(dataset) if not self.is_withdrawn(dataset, name)]
+        return v[-1] if v else None
+
+    def newest(self, dataset: str) -> str | None:
+        """The newest version written, withdrawn or not: the end of the manifest chain."""
         v = self.versions(dataset)
         return v[-1] if v else None
+
+    def is_withdrawn(self, dataset: str, version: str) -> bool:
+        return (self.dataset_dir(dataset) / version / TOMBSTONE).is_file()
+
+    def withdrawals(self, dataset: str) -> dict[str, dict[str, Any]]:
+        """{version: its tombstone} of every withdrawn version."""
+        return {v: json.loads((self.dataset_dir(dataset) / v / TOMBSTONE).read_text(encoding="utf-8"))
+                for v in self.versions(dataset) if self.is_withdrawn(dataset, v)}
 
     def release_dir(self, dataset: str, version: str) -> Path:
         d = self.dataset_dir(dataset) / version
@@ -53,26 +70,43 @@ class Store:
             raise UsageError(f"dataset {dataset!r} has no version {version!r} in {self.path}", f"versions: {known}")
         return d
 
+    def data_dir(self, dataset: str, version: str) -> Path:
+        """A version's directory for reading its data: refused, with the reason, when it was withdrawn."""
+        d = self.release_dir(dataset, version)
+        if (d / TOMBSTONE).is_file():
+            reason = json.loads((d / TOMBSTONE).read_text(encoding="utf-8")).get("reason", "")
+            raise UsageError(f"{dataset} {version} 已撤回（{reason}），它的数据文件已删除",
+                             f"当前版本：{self.latest(dataset) or '无'}；撤回记录见 {d / TOMBSTONE}。")
+        return d
+
     def manifest(self, dataset: str, version: str) -> dict[str, Any]:
         return json.loads((self.release_dir(dataset, version) / "manifest.json").read_text(encoding="utf-8"))
 
     def next_version(self, dataset: str) -> str:
-        latest = self.latest(dataset)
-        return f"v{int(latest[1:]) + 1}" if latest else "v1"
+        newest = self.newest(dataset)  # never reuse a withdrawn version's number
+        return f"v{int(newest[1:]) + 1}" if newest else "v1"
 
     @contextmanager
-    def lock(self, dataset: str) -> Iterator[None]:
+    def lock(self, dataset: str, wait: float = LOCK_WAIT) -> Iterator[None]:
+        """The dataset's write lock; waits up to ``wait`` seconds for another writer (a county's submission
+        arriving while another's is written) before giving up with a clear message."""
         d = self.dataset_dir(dataset)
         try:
             d.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create {d}: {e.strerror}", "Check --store / GONGKAI_STORE and permissions.") from None
         with (d / ".lock").open("w") as f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(f"another gongkai process is releasing {dataset} right now",
-                                 "Wait for it to finish, then run again.") from None
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreError(f"another gongkai process has been releasing {dataset} for more than "
+                                         f"{wait:.0f} s", "Wait for it to finish, then run again (the wait is "
+                                         "GONGKAI_LOCK_WAIT seconds).") from None
+                    time.sleep(0.05)
             try:
                 yield
             finally:

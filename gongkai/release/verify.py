@@ -16,13 +16,14 @@ from typing import Any
 
 from ..errors import UsageError
 from ..files import sha256_file
-from .store import VERSION_RE
+from .store import TOMBSTONE, VERSION_RE
 
 
 @dataclass
 class Verification:
     checked: list[str] = field(default_factory=list)  # release directories (or dumped versions, files) checked
     problems: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # "v2: withdrawn 2026-… by …: reason", for the user
 
     @property
     def ok(self) -> bool:
@@ -66,6 +67,7 @@ def verify(path: Path) -> Verification:
     for d in releases:
         _verify_release(_directory(d), result)
         _verify_datapackage(d, result)
+        _verify_partitions(d, result)
     chain = chain_dirs if len(releases) > 1 else chain_dirs[-2:]
     _verify_chain([_directory(d) for d in chain], result)
     return result
@@ -133,6 +135,9 @@ def _verify_release(v: _Version, result: Verification) -> None:
     if manifest is None:
         return
     listed = manifest.get("files", {})
+    if TOMBSTONE in v.files:
+        _verify_withdrawn(v, listed, result)
+        return
     for name, meta in listed.items():
         if name not in v.files:
             result.problems.append(f"{v.label}/{name}: listed in the manifest but missing")
@@ -140,6 +145,46 @@ def _verify_release(v: _Version, result: Verification) -> None:
             check_listed(f"{v.label}/{name}", v.files[name], meta, result)
     for name in [*(n for n in v.files if n != "manifest.json" and n not in listed), *v.extra]:
         result.problems.append(f"{v.label}/{name}: not listed in the manifest")
+
+
+def _verify_withdrawn(v: _Version, listed: dict[str, Any], result: Verification) -> None:
+    """A withdrawn version: its tombstone names this manifest, and none of its other files is left."""
+    tomb = _load(v.files[TOMBSTONE], result)
+    if tomb is None:
+        return
+    if tomb.get("manifest_sha256") != sha256_file(v.files["manifest.json"]):
+        result.problems.append(f"{v.label}/{TOMBSTONE}: names another manifest.json (the sha256 differs)")
+    if tomb.get("version") not in (None, v.label) and VERSION_RE.match(v.label):
+        result.problems.append(f"{v.label}/{TOMBSTONE}: is the tombstone of {tomb.get('version')}")
+    left = sorted(n for n in [*v.files, *v.extra] if n not in ("manifest.json", TOMBSTONE))
+    for name in left:
+        result.problems.append(f"{v.label}/{name}: the version was withdrawn but this file is still there"
+                               + ("" if name in listed else " (and the manifest does not list it)"))
+    result.withdrawn.append(f"{v.label}: withdrawn {tomb.get('withdrawn')} by {tomb.get('by')}: {tomb.get('reason')}")
+
+
+def _verify_partitions(d: Path, result: Verification) -> None:
+    """A partitioned release: every submission it lists is in the store, and rebuilt they give its data.csv."""
+    import tempfile
+
+    from .partitions import rebuild_csv
+
+    if (d / TOMBSTONE).is_file():
+        return
+    manifest = _load(d / "manifest.json", result) or {}
+    entries = manifest.get("partitions")
+    if not entries:
+        return
+    package = _load(d / "datapackage.json", result) or {}
+    pk = next((r.get("schema", {}).get("primaryKey") for r in package.get("resources", []) if r.get("schema")), None)
+    key = [pk] if isinstance(pk, str) else list(pk or [])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "data.csv"
+        problems = rebuild_csv(d.parent, entries, key, out)
+        result.problems.extend(f"{d.name}: {p}" for p in problems)
+        want = manifest.get("files", {}).get("data.csv", {}).get("sha256")
+        if not problems and out.is_file() and sha256_file(out) != want:
+            result.problems.append(f"{d.name}/data.csv: rebuilt from its {len(entries)} submissions, the sha256 differs")
 
 
 def _verify_datapackage(d: Path, result: Verification) -> None:

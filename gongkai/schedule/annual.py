@@ -1,6 +1,7 @@
 """政府信息公开工作年度报告: the tables of the national format (国办公开办函〔2021〕30号) that released data fills.
 
-- 二、主动公开政府信息情况: 行政许可 and 行政处罚 decisions of the year, counted from the 双公示 datasets;
+- 二、主动公开政府信息情况: 行政许可 and 行政处罚 decisions of the year, counted from the 双公示 datasets, and the
+  规范性文件 made this year and in force, from ``policy-documents``;
 - 三、收到和处理政府信息公开申请情况: the ``information-requests`` register by applicant type and result;
 - the platform's timeliness figures (:mod:`.compliance`).
 Counts come from each dataset's latest release of the agency, never from unreleased sources.
@@ -13,11 +14,12 @@ import datetime as dt
 import html
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 
 if TYPE_CHECKING:
+    from ..ckan.client import Client
     from ..project import Project
 
 APPLICANTS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
@@ -25,7 +27,9 @@ RESULTS = ["予以公开", "部分公开", "不予公开", "无法提供", "不�
 DECISIONS = {"administrative-licensing": ("行政许可", "decision_date"),
              "administrative-penalties": ("行政处罚", "decision_date")}
 REQUESTS = "information-requests"
+DOCUMENTS = "policy-documents"
 Table = tuple[str, list[str], list[list[str]]]
+FORMATS = {"html": "HTML", "md": "Markdown", "csv": "CSV"}
 
 
 @dataclass
@@ -91,6 +95,12 @@ def build(project: Project, agency: str, year: int) -> AnnualReport:
         rows = _latest_rows(project, dataset, agency)
         proactive.append([label, "—" if rows is None else str(sum(_in_year(r.get(date_field), year) for r in rows))])
     tables: list[Table] = [("二、主动公开政府信息情况", ["信息内容", "本年处理决定数量"], proactive)]
+    documents = _latest_rows(project, DOCUMENTS, agency)
+    if documents is not None:  # the list has no 废止 date: that column cannot be filled from it
+        normative = [r for r in documents if r.get("doc_type") == "规范性文件"]
+        made = sum(_in_year(r.get("written_date"), year) for r in normative)
+        tables.append(("二、主动公开政府信息情况：规范性文件", ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+                       [["规范性文件", str(made), "—", str(sum(r.get("validity") == "有效" for r in normative))]]))
     requests = _latest_rows(project, REQUESTS, agency)
     if requests is not None:
         new = [r for r in requests if _in_year(r["received_date"], year)]
@@ -115,3 +125,33 @@ def build(project: Project, agency: str, year: int) -> AnnualReport:
                    [["发布版本", str(totals.releases)], ["按时", str(totals.on_time)], ["逾期发布", str(totals.late)],
                     ["逾期未更新", str(totals.overdue)], ["逾期公示记录", str(totals.late_rows)]]))
     return AnnualReport(agency, year, tables)
+
+
+def dataset_name(organization: str) -> str:
+    """The agency's dataset of annual reports: one per organization, a resource per year and format."""
+    return f"{organization}-annual-reports"
+
+
+def publish(report: AnnualReport, client: Client, name: str | None = None) -> dict[str, Any]:
+    """Put the report into its agency's dataset of annual reports on CKAN (created the first time, in the agency's
+    organization): ``annual-report-<year>.html/.md/.csv``, each uploaded only when its sha256 differs."""
+    from ..ckan.publish import organization_of, organizations
+    from ..ckan.reports import publish_report_dataset
+
+    org = organization_of(organizations(client), report.agency, f"the annual report of {report.agency}")
+    metadata = {
+        "title": f"{report.agency}政府信息公开工作年度报告",
+        "title_en": f"Annual reports on government information disclosure: {report.agency}",
+        "notes": f"{report.agency}历年政府信息公开工作年度报告中可由已发布数据填写的表格（主动公开、依申请公开办理、"
+                 "主动公开数据按时发布情况），按国办公开办函〔2021〕30号格式。由 gongkai annual-report 生成。",
+        "notes_en": "The tables of the national annual-report format that released data fills, one set per year. "
+                    "Made by gongkai annual-report.",
+        "owner_org": org["name"], "publisher": report.agency, "private": False, "license_id": "cc-by", "disclosure": "主动公开",
+        "update_frequency": "yearly",
+        "legal_basis": "政府信息公开条例第四十九条、第五十条；国办公开办函〔2021〕30号",
+    }
+    files = {f"annual-report-{report.year}.{ext}": (report.render(ext).encode("utf-8"), fmt,
+                                                    f"{report.agency} {report.year} 年政府信息公开工作年度报告（{fmt}）")
+             for ext, fmt in FORMATS.items()}
+    return publish_report_dataset(client, name or dataset_name(org["name"]), metadata,
+                                  ["政务公开", "政府信息公开工作年度报告", "annual-report"], files)

@@ -19,6 +19,7 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -163,13 +164,22 @@ class History:
         self._create()
 
     def _create(self) -> None:
-        try:
-            metadata.create_all(self.engine)
-        except (IntegrityError, ProgrammingError):  # another process created them at the same moment
-            metadata.create_all(self.engine)
-        except OperationalError as e:
-            raise DatabaseError(f"cannot open the run history at {show_database_url(self.url)}: {str(e.orig).strip()}",
-                                "Check --history-url / GONGKAI_HISTORY_URL and that the database is running.") from None
+        """The tables, created once even when several workers open a fresh database at the same moment: the
+        check-then-create of ``create_all`` races ("table … already exists", "database is locked"), so retry."""
+        for attempt in range(20):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except (IntegrityError, ProgrammingError):  # another process created them at the same moment
+                continue
+            except OperationalError as e:
+                text = str(e.orig).lower()
+                if attempt < 19 and ("already exists" in text or "locked" in text):
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                raise DatabaseError(f"cannot open the run history at {show_database_url(self.url)}: {str(e.orig).strip()}",
+                                    "Check --history-url / GONGKAI_HISTORY_URL and that the database is running.") from None
+        metadata.create_all(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -24,7 +24,7 @@ from ..urls import host_of
 
 log = logging.getLogger("gongkai.notify")
 
-EventKind = Literal["run-failed", "deadline-upcoming", "deadline-overdue"]
+EventKind = Literal["run-failed", "deadline-upcoming", "deadline-overdue", "request-upcoming", "request-overdue"]
 
 
 @dataclass

@@ -28,7 +28,8 @@ from ..settings import Settings
 from ..spec.pipelines import PipelineSpec, load_pipeline
 from .compliance import upcoming
 from .history import History, default_history_url
-from .notify import Event, Notifier
+from .notify import Event, EventKind, Notifier
+from .requests import open_requests
 from .sources import Fetched, fetch
 from .timeliness import CHINA
 
@@ -160,7 +161,12 @@ class Runner:
             result.detail["reason"] = ("not modified (HTTP 304)" if fetched.not_modified
                                        else "source unchanged since the last completed run")
             return
-        outcome = self.project.release(dataset, fetched.paths, formed=fetched.formed)
+        if self.project.spec(dataset).retention is not None:  # expired rows out, and the versions holding them
+            outcome, withdrawn = self.project.expire(dataset, sources=fetched.paths, formed=fetched.formed)
+            if withdrawn:
+                result.detail["withdrawn"] = sorted(withdrawn)
+        else:
+            outcome = self.project.release(dataset, fetched.paths, formed=fetched.formed)
         if outcome.status == "invalid":
             self.history.mark_done(pipeline.id, dataset, fingerprint, run_id)  # same files: same problems
             r = outcome.report
@@ -251,13 +257,44 @@ class Runner:
                 log.warning("deadline notice for %s not delivered: %s", e.dataset, "; ".join(errors))
             else:
                 sent.append(event)
+        return sent + self._request_notices(pipeline, today)
+
+    def _request_notices(self, pipeline: PipelineSpec, today: dt.date) -> list[Event]:
+        """One notice per unanswered 依申请公开 request before its answer deadline and one when it is past."""
+        n, sent = pipeline.notify, []
+        for r in open_requests(self.project, pipeline.datasets, today, n.deadline_days_before):
+            kind: EventKind = "request-overdue" if r.status == "overdue" else "request-upcoming"
+            key = f"{kind}:{r.dataset}:{r.request_no}:{r.due}"
+            if not self.history.claim_notice(key):
+                continue
+            agency = self.project.spec(r.dataset).publisher.name
+            head = (f"已超过答复期限 {r.working_days_late} 个工作日" if r.status == "overdue"
+                    else f"距答复期限还剩 {r.working_days_left} 个工作日")
+            event = Event(kind, f"[gongkai] 依申请公开{'已逾期' if r.status == 'overdue' else '即将到期'}：{r.request_no}"
+                          f" 应于 {r.due} 前答复",
+                          f"{agency}：申请 {r.request_no}（{r.received} 收到）尚未答复，{head}（答复期限 {r.due}，"
+                          f"政府信息公开条例第三十三条）。\nRequest {r.request_no} is due {r.due} ({r.status}).",
+                          {"pipeline": pipeline.id, "dataset": r.dataset, "request_no": r.request_no, "due": r.due,
+                           "agency": agency, "status": r.status, "working_days_late": r.working_days_late,
+                           "working_days_left": r.working_days_left})
+            errors = self._notifier().send(event, n.email, n.webhook)
+            if errors:
+                self.history.forget_notice(key)
+                log.warning("request notice for %s not delivered: %s", r.request_no, "; ".join(errors))
+            else:
+                sent.append(event)
         return sent
 
 
 def _fingerprint(fetched: Fetched, spec: Any) -> str:
     """The source's fingerprint combined with the sha256 of the dataset's spec, schema and suite files, so a
-    corrected spec, schema or suite is applied to an unchanged source at the next run."""
+    corrected spec, schema or suite is applied to an unchanged source at the next run; with a retention term,
+    the day too (rows expire with no change to the source)."""
     h = hashlib.sha256(f"source\0{fetched.fingerprint}\n".encode())
+    if getattr(spec, "retention", None) is not None:
+        from ..release.retention import today
+
+        h.update(f"retention as_of\0{today().isoformat()}\n".encode())
     for role, path in (("spec", spec.path), ("schema", spec.schema_path), ("suite", spec.quality_path)):
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else "-"
         h.update(f"{role}\0{digest}\n".encode())

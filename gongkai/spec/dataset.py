@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..vocab import DISCLOSURE, DOMAINS, FREQUENCIES, UNITS
 from .deadline import Deadline
@@ -76,6 +76,14 @@ class Source(_Model):
         return out
 
 
+class Partition(_Model):
+    """A dataset assembled from many agencies' submissions, one partition each (e.g. a county's region code)."""
+
+    field: str = Field(description="Field whose value names the partition a row belongs to, e.g. region_code")
+    agencies: str | None = Field(None, description="The agency registry saying who answers for which partition, "
+                                 "relative to the spec (default: agencies.yaml in the project)")
+
+
 Rule = Literal["drop", "mask-name", "mask-phone", "mask-id", "mask-bank", "generalise-address"]
 
 
@@ -98,6 +106,33 @@ class Privacy(_Model):
     notes: str | None = None
 
 
+class Retention(_Model):
+    """How long a row stays published (a 行政处罚 公示期, a recipient list's term), counted from a date field;
+    a release leaves out the rows whose term has ended and ``gongkai expire`` withdraws the versions holding them."""
+
+    field: str = Field(description="Date field the term is counted from, e.g. decision_date")
+    days: int | None = Field(None, ge=1)
+    months: int | None = Field(None, ge=1)
+    years: int | None = Field(None, ge=1)
+    basis: str = Field(min_length=1, description="The rule that sets the term, e.g. 行政处罚信息公示期限 …")
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Retention:
+        if sum(v is not None for v in (self.days, self.months, self.years)) != 1:
+            raise ValueError("retention needs exactly one of days, months, years")
+        return self
+
+    @property
+    def interval(self) -> str:
+        """The term as a DuckDB interval literal."""
+        n, unit = next((v, u) for v, u in ((self.days, "DAY"), (self.months, "MONTH"), (self.years, "YEAR")) if v)
+        return f"INTERVAL {int(n)} {unit}"
+
+    @property
+    def label(self) -> str:
+        return next(f"{v} {u}" for v, u in ((self.days, "天"), (self.months, "个月"), (self.years, "年")) if v)
+
+
 class DatasetSpec(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
     title: Text
@@ -116,6 +151,8 @@ class DatasetSpec(_Model):
     source: Source
     links: list[Link] = Field(default_factory=list, description="Foreign keys to other datasets of the catalog")
     flows: FlowMap | None = Field(None, description="Fields that make this dataset's rows a fund-flow tree")
+    partition: Partition | None = Field(None, description="Assembled from one submission per partition")
+    retention: Retention | None = Field(None, description="How long a row stays published, from a date field")
 
     path: Path = Field(default=Path("."), exclude=True)
 

@@ -78,6 +78,16 @@ def load_spec(path: Path, accepted: Path | None = None) -> DatasetSpec:
     if spec.formed_field and next((f for f in spec.schema_descriptor["fields"] if f["name"] == spec.formed_field), {}).get("type") != "date":
         raise ConfigError(f"{path}: key 'deadline.from' must name a date field of the schema or be 'source', not {spec.formed_field!r}",
                           "Date fields: " + ", ".join(f["name"] for f in spec.schema_descriptor["fields"] if f.get("type") == "date"))
+    dates = [f["name"] for f in spec.schema_descriptor["fields"] if f.get("type") == "date"]
+    if spec.retention and spec.retention.field not in dates:
+        raise ConfigError(f"{path}: key 'retention.field' must name a date field of the schema, not "
+                          f"{spec.retention.field!r}", "Date fields: " + (", ".join(dates) or "none"))
+    if spec.retention and spec.partition:
+        raise ConfigError(f"{path}: key 'retention' cannot be used with 'partition' yet",
+                          "Expired rows of a partitioned dataset are removed by re-submitting the partition.")
+    if spec.partition and spec.partition.field not in spec.field_names:
+        raise ConfigError(f"{path}: key 'partition.field' names {spec.partition.field!r}, which the schema does not have",
+                          f"Fields in {spec.schema_file}: {', '.join(spec.field_names)}")
     if spec.source.totals and spec.source.totals.field not in spec.field_names:
         raise ConfigError(f"{path}: key 'source.totals.field' names unknown field {spec.source.totals.field!r}")
     for field in spec.privacy.fields:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import re
 import shutil
@@ -23,6 +24,7 @@ from gongkai import Project, verify
 from gongkai.ckan.client import Client
 from gongkai.ckan.publish import Publisher, release_files
 from gongkai.cli import cli
+from gongkai.release.coverage import common_region, full_name
 
 from ..conftest import REPO
 from .conftest import CKAN_URL, TOKEN_FILE
@@ -163,7 +165,7 @@ def test_datastore_q_finds_chinese_substrings(published: Project, admin: ckanapi
         assert found["total"] == len(expected)
 
 
-def test_dcat_names_license_publisher_contact_version_schema(published: Project) -> None:
+def test_dcat_names_license_publisher_contact_version_schema_coverage(published: Project) -> None:
     import rdflib
 
     g = rdflib.Graph().parse(data=get(f"{CKAN_URL}/dataset/{FACILITIES}.ttl").decode("utf-8"), format="turtle")
@@ -178,6 +180,12 @@ def test_dcat_names_license_publisher_contact_version_schema(published: Project)
     assert str(g.value(ds, dcat.version)) == "v2"
     [schema] = list(g.objects(ds, dct.conformsTo))
     assert json.loads(get(str(schema)))["version"] == "v2"  # the current datapackage.json, with its Table Schema
+    skos = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
+    codes = {r["region_code"] for r in csv.DictReader(
+        io.StringIO((published.store.release_dir(FACILITIES, "v2") / "data.csv").read_text(encoding="utf-8")))}
+    [place] = list(g.objects(ds, dct.spatial))  # the smallest region holding every facility of v2
+    assert str(g.value(place, dct.identifier)) == common_region(sorted(codes))
+    assert str(g.value(place, skos.prefLabel)) == full_name(common_region(sorted(codes)))
 
 
 @pytest.mark.browser

@@ -1,6 +1,7 @@
 """gongkai's DCAT profile (ckanext-dcat, after ``euro_dcat_ap_3``): what the scheming fields know and the default
 profile leaves out — the publisher (our ``publisher`` is a name, not DCAT-AP's publisher object), a contact
-point, the licence, the version, and the Table Schema the data conforms to (the current ``datapackage.json``)."""
+point, the licence, the version, the Table Schema the data conforms to (the current ``datapackage.json``), and the
+span in time and place read from the current release's rows (``temporal_*``, ``spatial_*``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, SKOS, XSD
 
 from ckanext.dcat.profiles import RDFProfile
 from ckanext.dcat.profiles.base import DCAT, DCT, FOAF, OWL, VCARD
@@ -42,3 +43,25 @@ class GongkaiProfile(RDFProfile):
                            if r.get("name") == f"{version} datapackage.json" and r.get("url")), None)
             if schema:
                 g.add((dataset_ref, DCT.conformsTo, URIRef(schema["url"])))
+        self._coverage(dataset_dict, dataset_ref)
+
+    def _coverage(self, d: dict[str, Any], dataset_ref: Any) -> None:
+        g = self.g
+        start, end = d.get("temporal_start"), d.get("temporal_end")
+        if (start or end) and not list(g.objects(dataset_ref, DCT.temporal)):  # else the base profile's stands
+            period = BNode()
+            g.add((period, RDF.type, DCT.PeriodOfTime))
+            if start:
+                g.add((period, DCAT.startDate, Literal(start, datatype=XSD.date)))
+            if end:
+                g.add((period, DCAT.endDate, Literal(end, datatype=XSD.date)))
+            g.add((dataset_ref, DCT.temporal, period))
+        if d.get("spatial_text"):  # the base profile names the place; its GB/T 2260 code is ours to add
+            place = next(iter(g.objects(dataset_ref, DCT.spatial)), None)
+            if place is None:
+                place = BNode()
+                g.add((place, RDF.type, DCT.Location))
+                g.add((place, SKOS.prefLabel, Literal(d["spatial_text"], lang="zh")))
+                g.add((dataset_ref, DCT.spatial, place))
+            if d.get("spatial_code"):
+                g.add((place, DCT.identifier, Literal(d["spatial_code"])))

@@ -35,7 +35,9 @@ DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     id text PRIMARY KEY, name text, site_id text, state text, labels text[], body text, doc jsonb NOT NULL)"""
 TEXT_FIELDS = ("name", "title", "notes", "tags", "groups", "organization", "res_name", "res_description",
                "res_format", "title_en", "notes_en", "domain", "publisher", "legal_basis", "disclosure")
-CLAUSE = re.compile(r'([+-]?)([\w.]+):\s*("[^"]*"|\([^)]*\)|\[[^\]]*\]|[^\s()]+)')
+FIELD = re.compile(r"([+-]?)([A-Za-z_][A-Za-z0-9_.]*):(?!//)")  # only tried at a word's start: linear
+MAX_Q, MAX_FQ = 1000, 4000
+DELETE_REF = re.compile(r'(?<![\w.])(?:id|name):"([^"]+)"')
 _ready = False
 
 
@@ -72,7 +74,7 @@ class PostgresIndex:
     def delete(self, q: str = "", commit: bool = False, **_: Any) -> None:
         """Solr delete queries: one dataset by id or name, or everything of a site."""
         _ensure_table()
-        refs = re.findall(r'(?:id|name):"([^"]+)"', q or "")
+        refs = DELETE_REF.findall(q or "")  # never inside site_id:"…" (that would purge a dataset named so)
         if refs:
             model.Session.execute(sa.text(f"DELETE FROM {TABLE} WHERE id = ANY(:r) OR name = ANY(:r)"), {"r": refs})
         else:
@@ -82,18 +84,70 @@ class PostgresIndex:
         """Documents are written in the dataset's own transaction: nothing to do."""
 
 
+def _value_end(s: str, j: int) -> int:
+    """Where a clause's value starting at ``j`` ends: a quoted string, a (group), a [range] or one word."""
+    close = {'"': '"', "(": ")", "[": "]"}.get(s[j:j + 1])
+    if close:
+        k = s.find(close, j + 1)
+        return len(s) if k < 0 else k + 1
+    k = j
+    while k < len(s) and not s[k].isspace() and s[k] not in "()":
+        k += 1
+    return k
+
+
+def split_query(s: str) -> tuple[list[tuple[str, str, Any]], list[str]]:
+    """``低保 +state:(active OR draft) http://x 9:00`` → field clauses and the free words beside them.
+
+    One pass, each character looked at a bounded number of times: the clause regex this replaces backtracked
+    quadratically on a long word (30,000 characters held the site for 13 s). A field is an ASCII name followed by
+    ``:`` that does not start a URL (``http://``); ``9:00`` or ``低保:`` stay words."""
+    clauses: list[tuple[str, str, Any]] = []
+    words: list[str] = []
+    i, n = 0, len(s)
+    while i < n:
+        if s[i].isspace() or s[i] in "()":
+            i += 1
+            continue
+        m = FIELD.match(s, i)
+        if m and m.end() < n and not s[m.end()].isspace():
+            end = _value_end(s, m.end())
+            clauses.append(_clause(m.group(1), m.group(2), s[m.end():end]))
+            i = end
+            continue
+        k = i
+        while k < n and not s[k].isspace():
+            k += 1
+        word = s[i:k].strip("()")
+        if word and word not in ("OR", "AND", "NOT"):
+            words.append(word)
+        i = k
+    return clauses, words
+
+
+def _clause(sign: str, field: str, val: str) -> tuple[str, str, Any]:
+    if val.startswith("["):
+        lo, _, hi = val.strip("[]").partition(" TO ")
+        return (sign, field, ("range", lo.strip(), hi.strip()))
+    if val.startswith("("):
+        return (sign, field, [v.strip().strip('"') for v in val.strip("()").split(" OR ") if v.strip()])
+    return (sign, field, [val.strip('"')])
+
+
 def parse_clauses(s: str) -> list[tuple[str, str, Any]]:
     """``+capacity:public owner_org:"x" +state:(active OR draft)`` → [(sign, field, values or range)]."""
-    out: list[tuple[str, str, Any]] = []
-    for sign, field, val in CLAUSE.findall(s or ""):
-        if val.startswith("["):
-            lo, _, hi = val[1:-1].partition(" TO ")
-            out.append((sign, field, ("range", lo.strip(), hi.strip())))
-        elif val.startswith("("):
-            out.append((sign, field, [v.strip().strip('"') for v in re.split(r"\s+OR\s+", val[1:-1])]))
-        else:
-            out.append((sign, field, [val.strip('"')]))
-    return out
+    return split_query(s or "")[0]
+
+
+def check_lengths(query: dict[str, Any]) -> None:
+    """A bound on what one anonymous request may make the site parse and match."""
+    fq = " ".join([query.get("fq") or "", *_as_list(query.get("fq_list"))])
+    if len(query.get("q") or "") > MAX_Q:
+        raise search.SearchQueryError(f"搜索词过长（{len(query['q'])} 个字符，上限 {MAX_Q}）：请缩短后重试 "
+                                      f"(q longer than {MAX_Q} characters)")
+    if len(fq) > MAX_FQ:
+        raise search.SearchQueryError(f"筛选条件过长（{len(fq)} 个字符，上限 {MAX_FQ}）"
+                                      f"(fq longer than {MAX_FQ} characters)")
 
 
 def _values(doc: dict[str, Any], field: str) -> list[Any]:
@@ -136,17 +190,17 @@ class PostgresPackageSearchQuery(search_query.PackageSearchQuery):
         unknown = set(query) - search_query.VALID_SOLR_PARAMETERS - {"fq_list"}
         if unknown:
             raise search.SearchQueryError(f"Invalid search parameters: {sorted(unknown)}")
+        check_lengths(query)
         _ensure_table()
         where, params = ["TRUE"], {}
         if permission_labels is not None:
             where.append("labels && :labels")
             params["labels"] = list(permission_labels)
         q = (query.get("q") or "").strip()
-        fielded = parse_clauses(q) if q not in ("", "*:*", '""', "''") else []
-        if q not in ("", "*:*", '""', "''") and not fielded:
-            for i, word in enumerate(q.lower().split()):  # every word, anywhere: works for Chinese too
-                where.append(f"body LIKE :w{i}")
-                params[f"w{i}"] = "%" + word.replace("%", r"\%").replace("_", r"\_") + "%"
+        fielded, words = split_query(q) if q not in ("", "*:*", '""', "''") else ([], [])
+        for i, word in enumerate(w.lower() for w in words):  # every word, anywhere: works for Chinese too
+            where.append(f"body LIKE :w{i}")
+            params[f"w{i}"] = "%" + word.replace("%", r"\%").replace("_", r"\_") + "%"
         clauses = parse_clauses(" ".join([query.get("fq") or "", *_as_list(query.get("fq_list"))]))
         if not any(f == "state" for _, f, _ in clauses):
             where.append("state = 'active'")
@@ -203,8 +257,9 @@ class SearchPlugin(p.SingletonPlugin):
 
     def get_actions(self) -> dict[str, Any]:
         from .actions import gongkai_datastore_load
+        from .withdraw import gongkai_resource_withdraw
 
-        return {"gongkai_datastore_load": gongkai_datastore_load}
+        return {"gongkai_datastore_load": gongkai_datastore_load, "gongkai_resource_withdraw": gongkai_resource_withdraw}
 
     def update_config(self, config: Any) -> None:
         mode = config.get("ckanext.gongkai.search", "auto")

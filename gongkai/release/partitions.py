@@ -1,0 +1,164 @@
+"""Partitioned datasets: one submission per partition (a county's file), the release assembled from all of them.
+
+Layout: ``<store>/<dataset>/partitions/<value>/s<N>.parquet`` (the submission's published rows, after the gate)
+and ``s<N>.json`` (its source sha256, submitter, rows). A submission replaces only its own partition; a release is
+the union of every partition's latest submission, ordered by primary key, so that it can be rebuilt from the parts
+byte for byte (:func:`rebuild_csv`, used by ``gongkai verify``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..files import sha256_file
+from ..ingest.workspace import FINAL, PROTECTED
+from ..quoting import lit, q
+from ..report import Problem, Report
+from ..spec.dataset import DatasetSpec
+from .writers import write_csv
+
+PART_RE = re.compile(r"^s(\d+)\.parquet$")
+SAFE_VALUE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One accepted submission of a partition."""
+    value: str
+    path: Path  # the parquet file
+    meta: dict[str, Any]
+
+    def entry(self, base: Path) -> dict[str, Any]:
+        """What a release's manifest records of it (paths relative to the dataset directory)."""
+        return {"partition": self.value, "file": self.path.relative_to(base).as_posix(),
+                "sha256": sha256_file(self.path), "rows": self.meta.get("rows"),
+                "source_sha256": self.meta.get("source_sha256"), "submitter": self.meta.get("submitter"),
+                "submitted": self.meta.get("submitted")}
+
+
+def partitions_dir(dataset_dir: Path) -> Path:
+    return dataset_dir / "partitions"
+
+
+def current_parts(dataset_dir: Path) -> dict[str, Part]:
+    """The latest accepted submission of every partition."""
+    out: dict[str, Part] = {}
+    root = partitions_dir(dataset_dir)
+    if not root.is_dir():
+        return out
+    for d in sorted(root.iterdir()):
+        found = sorted((int(m.group(1)), p) for p in d.glob("s*.parquet") if (m := PART_RE.match(p.name)))
+        if found:
+            p = found[-1][1]
+            out[d.name] = Part(d.name, p, json.loads(p.with_suffix(".json").read_text(encoding="utf-8")))
+    return out
+
+
+def submission_value(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, named: str | None,
+                     report: Report) -> str | None:
+    """The partition a checked submission holds: ``named`` (``--partition``) or the one value of its rows.
+    Rows of another partition are refused, each named by file, sheet and row; None when refused."""
+    assert spec.partition is not None
+    f = spec.partition.field
+    values = [r[0] for r in con.execute(
+        f"SELECT {q(f)}::VARCHAR AS v, count(*) AS n FROM {PROTECTED} GROUP BY v ORDER BY n DESC, v").fetchall()]
+    if not values:
+        return named
+    value = named or values[0]
+    if any(v != value for v in values):
+        foreign = con.execute(f"SELECT _file, _sheet, _row, {q(f)}::VARCHAR FROM {PROTECTED} "
+                              f"WHERE {q(f)}::VARCHAR IS DISTINCT FROM {lit(value)} ORDER BY _src, _row LIMIT 50").fetchall()
+        for file, sheet, row, v in foreign:
+            report.add(Problem("partition-error", f"这一行属于分区「{v or '空'}」，而本次提交的是分区「{value}」",
+                               f"一次提交只能包含一个分区（{f}）的行：请删去这些行，由该分区的单位自行提交；"
+                               "或用 --partition 指明本次提交的分区。",
+                               file=file, sheet=sheet, row=row, field=f, value=v))
+        return None
+    if not SAFE_VALUE.match(value):
+        report.add(Problem("partition-error", f"分区值「{value}」不能用作分区名", "分区字段只能是代码或简短名称。",
+                           field=f, value=value))
+        return None
+    return value
+
+
+def stage_part(dataset_dir: Path, value: str, con: duckdb.DuckDBPyConnection, meta: dict[str, Any]) -> Part:
+    """Write the submission's published rows (table ``final``) as the partition's next part, not yet current:
+    a hidden file renamed into place by :func:`accept` once the assembled release is written."""
+    d = partitions_dir(dataset_dir) / value
+    d.mkdir(parents=True, exist_ok=True)
+    n = max((int(m.group(1)) for p in d.glob("s*.parquet") if (m := PART_RE.match(p.name))), default=0) + 1
+    path = d / f"s{n}.parquet"
+    tmp = d / f".s{n}.parquet.tmp"
+    con.execute(f"COPY {FINAL} TO {lit(tmp)} (FORMAT parquet, COMPRESSION zstd)")
+    rows = int(con.execute(f"SELECT count(*) FROM {FINAL}").fetchone()[0])  # type: ignore[index]
+    meta = {**meta, "partition": value, "rows": rows,
+            "submitted": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
+    return Part(value, tmp, {**meta, "_final": str(path)})
+
+
+def accept(part: Part) -> Part:
+    """Make a staged part current (its metadata first, then the rows, each renamed into place)."""
+    final = Path(part.meta["_final"])
+    meta = {k: v for k, v in part.meta.items() if k != "_final"}
+    tmp_json = final.with_name(f".{final.stem}.json.tmp")
+    tmp_json.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp_json, final.with_suffix(".json"))
+    os.replace(part.path, final)
+    return Part(part.value, final, meta)
+
+
+def discard(part: Part) -> None:
+    part.path.unlink(missing_ok=True)
+
+
+def assemble(con: duckdb.DuckDBPyConnection, parts: list[Path], key: list[str]) -> None:
+    """Table ``final``: the union of the parts, ordered by primary key (the one order :func:`rebuild_csv` uses)."""
+    order = ", ".join(q(k) for k in key) or "ALL"
+    files = "[" + ", ".join(lit(p) for p in parts) + "]"
+    con.execute(f"CREATE OR REPLACE TABLE {FINAL} AS SELECT * FROM read_parquet({files}, union_by_name = true) "
+                f"ORDER BY {order}")
+
+
+def check_whole(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, key: list[str], report: Report) -> None:
+    """Checks across partitions: the primary key unique in the assembled whole."""
+    if not key or spec.partition is None:
+        return
+    cols = ", ".join(q(k) for k in key)
+    dup = con.execute(f"SELECT {cols}, string_agg(DISTINCT {q(spec.partition.field)}::VARCHAR, '、') FROM {FINAL} "
+                      f"GROUP BY {cols} HAVING count(*) > 1 LIMIT 20").fetchall()
+    for r in dup:
+        shown = "、".join(str(v) for v in r[:-1])
+        report.add(Problem("primary-key", f"主键（{'、'.join(key)}）「{shown}」在分区 {r[-1]} 中重复出现",
+                           "各分区的主键必须互不相同：请核对这些行属于哪个单位，由其更正后重新提交。",
+                           field=key[0], value=shown))
+
+
+def rebuild_csv(dataset_dir: Path, entries: list[dict[str, Any]], key: list[str], out: Path) -> list[str]:
+    """Rebuild a release's ``data.csv`` from the submissions its manifest lists; problems found on the way."""
+    problems = []
+    paths = []
+    for e in entries:
+        p = dataset_dir / e["file"]
+        if not p.is_file():
+            problems.append(f"submission {e['file']} of partition {e['partition']} is missing")
+        elif sha256_file(p) != e["sha256"]:
+            problems.append(f"submission {e['file']} of partition {e['partition']}: sha256 differs from the manifest")
+        else:
+            paths.append(p)
+    if problems or not paths:
+        return problems
+    con = duckdb.connect()
+    try:
+        assemble(con, paths, key)
+        write_csv(con, FINAL, out)
+    finally:
+        con.close()
+    return problems
