@@ -21,7 +21,10 @@ TITLES: dict[str, str] = {
     "missing-label": "缺少列",
     "extra-label": "多出的列",
     "duplicate-label": "重复的列名",
+    "blank-label": "没有列名的列",
     "extra-cell": "多出的单元格",
+    "missing-cell": "缺少单元格",
+    "blank-row": "空行",
     "type-error": "数据类型错误",
     "required-error": "必填项为空",
     "enum-error": "取值不在允许范围内",
@@ -60,8 +63,9 @@ class Problem:
     sheet: str | None = None
     row: int | None = None
     field: str | None = None
-    column: str | None = None
-    value: str | None = None
+    column: str | None = None  # the header as written in the source
+    cell: str | None = None  # the cell as a spreadsheet names it (D7), for a cell problem
+    value: str | None = None  # the cell as typed in the source
     rule: str | None = None
     severity: Literal["error", "warning"] = "error"
     finding: str | None = None  # the category of a conduct finding (published, never blocking); None for defects
@@ -75,7 +79,8 @@ class Problem:
     def where(self) -> str:
         parts = [p for p in (self.file, f"工作表「{self.sheet}」" if self.sheet else None,
                              f"第 {self.row} 行" if self.row else None,
-                             f"列「{self.column or self.field}」" if (self.column or self.field) else None) if p]
+                             f"列「{self.column or self.field}」" if (self.column or self.field) else None,
+                             f"单元格 {self.cell}" if self.cell else None) if p]
         return "，".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,6 +94,7 @@ class Report:
     """Everything the gate found for one dataset and source, in the order checks ran."""
 
     dataset: str
+    title: str = ""  # the dataset's Chinese title, for the HTML report
     sources: list[dict[str, Any]] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -134,6 +140,7 @@ class Report:
             by_type[t] += n
         return {
             "dataset": self.dataset,
+            **({"title": self.title} if self.title else {}),
             "valid": self.valid,
             "rows": self.rows,
             "errors": self.error_count,
@@ -157,18 +164,20 @@ class Report:
 
 
 def render_html(report: Report, title: str = "", limit_per_type: int = 500) -> str:
+    """The report as one HTML page: counts per type (matching the JSON), then each type's problems, each with
+    its own hint (a type-error of a number and of a date are fixed differently)."""
     e = html.escape
-    status = "通过 ✓" if report.valid else f"未通过：{report.error_count} 个错误"
+    title = title or report.title or report.dataset
+    status = ("通过 ✓" if report.valid else f"未通过：{report.error_count} 个错误") + f"，{report.warning_count} 个警告"
     out = [
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
-        f"<title>校验报告 {e(report.dataset)}</title>",
+        f"<title>校验报告 {e(title)}</title>",
         "<style>body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:2em;color:#222}"
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;"
         "vertical-align:top}th{background:#f3f3f3}.ok{color:#080}.bad{color:#b00}.warn{color:#a60}"
         "code{background:#f6f6f6;padding:0 3px}</style></head><body>",
-        f"<h1>数据校验报告 · {e(title or report.dataset)}</h1>",
-        f"<p class='{'ok' if report.valid else 'bad'}'><strong>{e(status)}</strong>"
-        f"（{report.rows} 行；警告 {report.warning_count} 个）</p>",
+        f"<h1>数据校验报告 · {e(title)}</h1>",
+        f"<p class='{'ok' if report.valid else 'bad'}'><strong>{e(status)}</strong>（{report.rows} 行）</p>",
     ]
     if report.sources:
         out.append("<h2>源文件</h2><ul>")
@@ -176,23 +185,34 @@ def render_html(report: Report, title: str = "", limit_per_type: int = 500) -> s
                 f"{' / ' + e(str(s['encoding'])) if s.get('encoding') else ''}"
                 f"{' / 工作表 ' + e(str(s['sheet'])) if s.get('sheet') else ''}</li>" for s in report.sources]
         out.append("</ul>")
-    groups: dict[str, list[Problem]] = {}
+    groups: dict[tuple[str, str], list[Problem]] = {}
     for p in report.problems:
-        groups.setdefault(p.type if not p.rule else f"{p.type}:{p.rule}", []).append(p)
+        groups.setdefault((p.type, p.severity), []).append(p)
+    for key in report.counts:  # counted, none listed
+        groups.setdefault(key, [])
     if groups:
-        out.append("<h2>问题汇总</h2><table><tr><th>类型</th><th>代码</th><th>数量</th></tr>")
-        for key, ps in groups.items():
-            cls = "warn" if ps[0].severity == "warning" else "bad"
-            out.append(f"<tr><td class='{cls}'>{e(ps[0].title)}</td><td><code>{e(key)}</code></td><td>{len(ps)}</td></tr>")
+        out.append("<h2>问题汇总</h2><table><tr><th>类型</th><th>代码</th><th>级别</th><th>数量</th></tr>")
+        for (etype, severity), ps in groups.items():
+            cls, word = ("warn", "警告") if severity == "warning" else ("bad", "错误")
+            out.append(f"<tr><td class='{cls}'>{e(TITLES.get(etype, etype))}</td><td><code>{e(etype)}</code></td>"
+                       f"<td>{word}</td><td>{report.counts.get((etype, severity), len(ps))}</td></tr>")
         out.append("</table>")
-    for key, ps in groups.items():
-        out.append(f"<h2>{e(ps[0].title)} <code>{e(key)}</code></h2>")
-        if ps[0].hint:
-            out.append(f"<p>如何修改：{e(ps[0].hint)}</p>")
-        out.append("<table><tr><th>文件</th><th>工作表</th><th>行</th><th>列</th><th>值</th><th>说明</th></tr>")
+    for (etype, severity), ps in groups.items():
+        if not ps:
+            continue
+        out.append(f"<h2>{e(TITLES.get(etype, etype))} <code>{e(etype)}</code>"
+                   f"{'（警告）' if severity == 'warning' else ''}</h2>")
+        hints = {p.hint for p in ps[:limit_per_type]}
+        cols = ["文件", "工作表", "行", "列", "单元格", "值", "说明"]
+        if len(hints) == 1 and (hint := next(iter(hints))):
+            out.append(f"<p>如何修改：{e(hint)}</p>")
+        else:
+            cols.append("如何修改")
+        out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>")
         for p in ps[:limit_per_type]:
-            out.append("<tr>" + "".join(f"<td>{e(str(v)) if v is not None else ''}</td>" for v in
-                                        (p.file, p.sheet, p.row, p.column or p.field, p.value, p.message)) + "</tr>")
+            values = (p.file, p.sheet, p.row, p.column or p.field, p.cell, p.value,
+                      p.message + (f"（规则 {p.rule}）" if p.rule else ""), p.hint)[:len(cols)]
+            out.append("<tr>" + "".join(f"<td>{e(str(v)) if v is not None else ''}</td>" for v in values) + "</tr>")
         out.append("</table>")
         if len(ps) > limit_per_type:
             out.append(f"<p>另有 {len(ps) - limit_per_type} 条未显示，完整列表见 validation.json。</p>")

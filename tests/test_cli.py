@@ -74,7 +74,7 @@ def test_validate_json_error_shape(gk, tmp_path: Path, lottery_rows: list) -> No
     [p] = doc["problems"]
     assert p == {"type": "type-error", "title": "数据类型错误", "message": "「x」不是有效的数字",
                  "hint": p["hint"], "file": "lottery.csv", "row": 3, "field": "amount_allocated",
-                 "column": "下达资金(万元)", "value": "x", "severity": "error"}
+                 "column": "下达资金（万元）", "cell": "O3", "value": "x", "severity": "error"}
 
 
 def test_bad_source_exits_1(gk) -> None:  # type: ignore[no-untyped-def]

@@ -181,7 +181,7 @@ def _find_columns(path: Path, maps: dict[str, str], ws: Workspace):  # type: ign
             headers[r] = [h for h in headers[r] if norm_label(h) != norm_label(column)]
         headers[role] = [column]  # the column named, and no other
     probe = _spec(path, {**{r: headers[r] for r in ROLES}, "_probe": [_NEVER]}, None, probe=True)
-    ingest = Ingest(probe, ws, Report("probe"))
+    ingest = Ingest(probe, ws, Report("probe"), header_only=True)
     try:
         ingest.load(path)
     except SourceError as e:

@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 
 from ..identifiers import KINDS
+from ..ingest.normalise import RAW, keeps_raw
+from ..ingest.structure import column_letter
 from ..ingest.workspace import DATA, TYPED
 from ..quoting import lit, q
 from ..report import Problem, Report
@@ -27,10 +29,14 @@ TYPE_HINTS = {
     "number": "只填写数字（可带小数点），不要带单位或文字；千分位逗号可以保留。",
     "boolean": "填写“是”或“否”。",
     "date": "使用“2025-03-05”或“2025年3月5日”格式的日期；不要填写“2025年3月”这样不完整的日期。",
-    "datetime": "使用“2025-03-05 14:30:00”格式。",
+    "datetime": "使用“2025-03-05 14:30:00”格式；可带时区，如“2025-03-05T14:30:00+08:00”（带时区的时间按 UTC 发布）。",
     "year": "填写四位年份，如 2025。",
 }
 NUM = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+# Table Schema datetimes: ISO 8601, optional fraction and UTC offset (2024-01-01T10:00:00+08:00, common in
+# Chinese systems); a value with an offset is typed as its UTC instant
+DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:?[0-9]{2})?"
+NOT_FINITE = ("NAN", "INF", "+INF", "-INF", "INFINITY", "+INFINITY", "-INFINITY")
 
 
 def _strftime(fmt: str) -> str:
@@ -43,8 +49,8 @@ def valid_sql(f: Field) -> str:
     match f.type:
         case "integer":
             return f"regexp_full_match({c}, '[+-]?[0-9]+') AND TRY_CAST({c} AS BIGINT) IS NOT NULL"
-        case "number":
-            return f"regexp_full_match({c}, '{NUM}')"
+        case "number":  # NaN, INF and numbers beyond a double (1e400) are refused: a sum over them means nothing
+            return f"(regexp_full_match({c}, '{NUM}') AND coalesce(isfinite(TRY_CAST({c} AS DOUBLE)), false))"
         case "year":
             return f"regexp_full_match({c}, '[0-9]{{4}}')"
         case "boolean":
@@ -55,10 +61,30 @@ def valid_sql(f: Field) -> str:
             strict = "regexp_full_match(" + c + r", '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND " if f.format == "default" else ""
             return f"{strict}try_strptime({c}, {lit(_strftime(f.format))}) IS NOT NULL"
         case "datetime":
-            return (f"regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z?') "
-                    f"AND TRY_CAST(replace(replace({c}, 'T', ' '), 'Z', '') AS TIMESTAMP) IS NOT NULL")
+            return f"regexp_full_match({c}, '{DATETIME}') AND {_timestamp(c)} IS NOT NULL"
         case _:
             return "true"
+
+
+def _timestamp(c: str) -> str:
+    """A datetime cell as TIMESTAMP: with an offset (or Z), its UTC instant; without, as written."""
+    text = f"replace({c}, 'T', ' ')"
+    return (f"CASE WHEN regexp_matches({c}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$') THEN "
+            f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) ELSE TRY_CAST({text} AS TIMESTAMP) END")
+
+
+def type_message(f: Field, shown: str) -> str:
+    """SQL for the message of a type error, saying why where the cause is not the format (range, NaN)."""
+    plain = f"'「' || {shown} || '」不是有效的{TYPE_NAMES[f.type]}'"
+    c = q(f.name)
+    if f.type == "integer":
+        return (f"CASE WHEN regexp_full_match({c}, '[+-]?[0-9]+') THEN '「' || {shown} || "
+                f"'」超出可处理的整数范围（绝对值不超过 9223372036854775807）' ELSE {plain} END")
+    if f.type == "number":
+        return (f"CASE WHEN upper({c}) IN ({', '.join(lit(v) for v in NOT_FINITE)}) THEN '「' || {shown} || "
+                f"'」不是数值（NaN/INF），本字段只接受有限的数字' WHEN regexp_full_match({c}, '{NUM}') THEN '「' || "
+                f"{shown} || '」超出可处理的数字范围' ELSE {plain} END")
+    return plain
 
 
 def typed_sql(f: Field) -> str:
@@ -79,9 +105,14 @@ def typed_sql(f: Field) -> str:
                 return f"TRY_CAST({c} AS DATE)"
             return f"CASE WHEN {valid_sql(f)} THEN CAST(try_strptime({c}, {lit(_strftime(f.format))}) AS DATE) END"
         case "datetime":
-            return f"CASE WHEN {valid_sql(f)} THEN TRY_CAST(replace(replace({c}, 'T', ' '), 'Z', '') AS TIMESTAMP) END"
+            return f"CASE WHEN {valid_sql(f)} THEN {_timestamp(c)} END"
         case _:
             return c
+
+
+def raw_sql(f: Field) -> str:
+    """SQL for a cell as the clerk typed it (``2025年13月5日``, not the normalised ``2025-13-05``)."""
+    return f"coalesce({q(RAW + f.name)}, {q(f.name)})" if keeps_raw(f) else q(f.name)
 
 
 def duck_type(f: Field) -> str:
@@ -116,53 +147,63 @@ class SchemaChecker:
     """Runs every Table Schema rule over view ``data`` and records the failing cells in a report."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
-                 labels: dict[tuple[str, str], str]) -> None:
-        self.con, self.schema, self.schema_dir, self.labels = con, schema, schema_dir, labels
+                 labels: dict[tuple[str, str], str], skip: frozenset[str] = frozenset(),
+                 positions: dict[tuple[str, str], int] | None = None) -> None:
+        """``labels``/``positions``: the header text and 0-based column of each (file, field), for messages and
+        cell references; ``skip``: fields no source column maps (a missing-label problem; their cells are not
+        checked)."""
+        self.con, self.schema, self.schema_dir, self.labels, self.skip = con, schema, schema_dir, labels, skip
+        self.positions = positions or {}
         if any(f.identifier for f in schema.fields):
             create_sql(con)
 
     def checks(self) -> Iterator[Check]:
         pk = set(self.schema.primary_key)
         for f in self.schema.fields:
+            if f.name in self.skip:
+                continue
             cell = self._cell_rules(f, required=f.name in pk)
             if cell:
                 yield cell
             if f.constraints.get("unique") and not (len(pk) == 1 and f.name in pk):
                 yield self._duplicates("unique-error", [f])
-        if self.schema.primary_key:
+        if self.schema.primary_key and not pk & self.skip:
             yield self._duplicates("primary-key", [self.schema.get(n) for n in self.schema.primary_key])
         for fk in self.schema.foreign_keys:
-            yield self._foreign_key(fk)
+            names = {fk["fields"]} if isinstance(fk["fields"], str) else set(fk["fields"])
+            if not names & self.skip:
+                yield self._foreign_key(fk)
 
     def _cell_rules(self, f: Field, required: bool) -> Check | None:
         """The first failing rule of each cell, in frictionless-py's order: required, type, then constraints."""
         c, cons, unit = q(f.name), f.constraints, f.unit or ""
         typed = typed_sql(f)
+        shown = raw_sql(f)
         rules: list[tuple[str, str, str, str]] = []  # (type, SQL condition on a non-null cell, message, hint)
         if f.type not in ("string", "any"):
-            rules.append(("type-error", f"NOT ({valid_sql(f)})", f"'「' || {c} || '」不是有效的{TYPE_NAMES[f.type]}'",
+            rules.append(("type-error", f"NOT ({valid_sql(f)})", type_message(f, shown),
                           TYPE_HINTS.get(f.type, "")))
         if "enum" in cons:
             allowed = [str(v) for v in cons["enum"]]
             rules.append(("enum-error", f"{c} NOT IN ({', '.join(lit(v) for v in allowed)})",
-                          f"'「' || {c} || '」不是允许的取值'", f"只能填写：{'、'.join(allowed)}。"))
+                          f"'「' || {shown} || '」不是允许的取值'", f"只能填写：{'、'.join(allowed)}。"))
         for key, op, word in (("minimum", "<", "小于最小值"), ("maximum", ">", "大于最大值"),
                               ("exclusiveMinimum", "<=", "不大于下限"), ("exclusiveMaximum", ">=", "不小于上限")):
             if key in cons:
                 rules.append(("minimum-error" if "inimum" in key else "maximum-error",
-                              f"{typed} {op} {_bound_sql(f, cons[key])}", f"'「' || {c} || '」{word} {cons[key]}{unit}'",
+                              f"{typed} {op} {_bound_sql(f, cons[key])}", f"'「' || {shown} || '」{word} {cons[key]}{unit}'",
                               f"请核对数值；{f.title or f.name}应在允许范围内" + (f"（注意单位是{unit}）" if unit else "") + "。"))
         if f.identifier:
             kind = KINDS[f.identifier]
             rules.append(("identifier-error", f"({reason_sql(f.identifier, c)}) IS NOT NULL",
-                          f"'「' || {c} || '」不是有效的{kind.title}：' || ({reason_sql(f.identifier, c)})", kind.hint))
+                          f"'「' || {shown} || '」不是有效的{kind.title}：' || ({reason_sql(f.identifier, c)})", kind.hint))
         if "pattern" in cons:
             rules.append(("pattern-error", f"NOT regexp_full_match({c}, {lit(cons['pattern'])})",
-                          f"'「' || {c} || '」的格式不符合要求'", f.description or f"应符合格式 {cons['pattern']}。"))
+                          f"'「' || {shown} || '」的格式不符合要求'", f.description or f"应符合格式 {cons['pattern']}。"))
         for key, op, word in (("minLength", "<", "少于"), ("maxLength", ">", "多于")):
             if key in cons:
                 rules.append(("length-error", f"length({c}) {op} {int(cons[key])}",
-                              f"'「' || {c} || '」的长度' || length({c}) || '{word} {cons[key]} 个字符'",
+                              f"'「' || {shown} || '」的长度' || length({c}) || '{word} {cons[key]} 个字符'",
                               "请核对内容是否完整或多填了内容。"))
         required = required or bool(cons.get("required"))
         if not rules and not required:
@@ -172,7 +213,8 @@ class SchemaChecker:
         message = "CASE _code WHEN 'required-error' THEN " + lit(f"{f.title or f.name}不能为空") + " " + \
             " ".join(f"WHEN '{t}' THEN {msg}" for t, _, msg, _ in rules) + " END"
         hints = {"required-error": "请补填这一格。", **{t: h for t, _, _, h in rules}}
-        return Check("_code", f, "_code IS NOT NULL", message, hints, source=f"(SELECT *, {code} AS _code FROM {DATA})")
+        return Check("_code", f, "_code IS NOT NULL", message, hints, value=shown,
+                     source=f"(SELECT *, {code} AS _code FROM {DATA})")
 
     def _duplicates(self, etype: str, fields: list[Field]) -> Check:
         """Rows whose key appeared before; the window runs only over keys a hash aggregate found twice."""
@@ -226,8 +268,10 @@ class SchemaChecker:
                                     f"ORDER BY _src, _row LIMIT {room}").fetchall()
             fname = chk.field.name if chk.field else None
             for file, sheet, row, val, msg, etype in rows:
+                at = self.positions.get((file, fname)) if fname else None
                 report.add(Problem(etype, msg, chk.hints.get(etype, ""), file=file, sheet=sheet, row=row, field=fname,
-                                   column=self.labels.get((file, fname)) if fname else None, value=val))
+                                   column=self.labels.get((file, fname)) if fname else None, value=val,
+                                   cell=f"{column_letter(at)}{row}" if at is not None and row else None))
             if len(rows) == room:  # the listing is full: count the rest by type
                 for etype, n in self.con.execute(f"SELECT {chk.type}, count(*) {where} GROUP BY 1").fetchall():
                     listed = sum(1 for r in rows if r[5] == etype)

@@ -20,6 +20,7 @@ import duckdb
 
 from ..errors import SourceError
 from ..ingest import Ingest, Workspace, derived
+from ..ingest.structure import engine_line
 from ..ingest.workspace import DATA
 from ..report import Problem, Report
 from ..spec.dataset import DatasetSpec
@@ -47,7 +48,7 @@ def run_gate(spec: DatasetSpec, ws: Workspace, sources: list[Path] | None = None
              progress: Progress | None = None) -> GateResult:
     """Run every check on ``sources`` (default: the spec's); ``previous_rows`` is the last release's row count
     (for ``min_ratio_of_previous``), ``database_url`` a PostgreSQL URL to run the quality suite in."""
-    report = Report(spec.id)
+    report = Report(spec.id, spec.title.zh)
     try:
         protection = _checks(spec, ws, sources, previous_rows, database_url, progress, report)
     finally:
@@ -67,10 +68,11 @@ def _checks(spec: DatasetSpec, ws: Workspace, sources: list[Path] | None, previo
                 ingest.load(path)
             except SourceError as e:
                 report.add(Problem(e.code, e.message, e.hint or "", file=e.file or path.name, sheet=e.sheet, row=e.row))
-            except duckdb.Error as e:  # a cell DuckDB could not take; its message may quote the cell
-                report.add(Problem("source-error", f"无法读取 {path.name}：{str(e).splitlines()[0]}",
+            except duckdb.Error as e:  # a cell DuckDB could not take: its text never reaches a user
+                line = engine_line(str(e))
+                report.add(Problem("source-error", f"无法读取 {path.name}" + (f"第 {line} 行附近的内容" if line else ""),
                                    "请检查文件中异常的单元格（超长数字、特殊字符），或另存为 CSV UTF-8 后重试。",
-                                   file=path.name))
+                                   file=path.name, row=line))
         if not paths:
             report.add(Problem("source-error", "数据集没有配置源文件，通配符也没有匹配到文件",
                                "用 --source 指定文件，或检查数据集说明中的 source.path。"))
@@ -80,7 +82,10 @@ def _checks(spec: DatasetSpec, ws: Workspace, sources: list[Path] | None, previo
     if not report.valid and report.rows == 0:
         return None  # nothing readable to check
     labels = {(s.path.name, c.field): c.label for s in ingest.files for c in s.columns}
-    checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels)
+    mapped = {c.field for s in ingest.files for c in s.columns}
+    skip = frozenset(f.name for f in schema.fields if not f.derived and f.name not in mapped)
+    positions = {(s.path.name, c.field): c.index for s in ingest.files for c in s.columns if s.format != "json"}
+    checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels, skip, positions)
     checker.build_typed()
     suite = load_suite(spec.quality_path, spec.field_names) if spec.quality_path else None
     # on the database path the typed rows start copying to PostgreSQL now, beside the schema checks

@@ -87,8 +87,9 @@ class Header:
                 out[norm_label(label)] = f.name
         return out
 
-    def labels(self, grid: Grid, top: int, depth: int) -> list[str | None]:
-        """Flatten header rows ``top``..``top+depth`` (0-based) into one label per column.
+    def labels(self, grid: Grid, top: int, depth: int, as_written: bool = False) -> list[str | None]:
+        """Flatten header rows ``top``..``top+depth`` (0-based) into one label per column, normalised for
+        matching (``as_written``: the text as the clerk typed it, for messages).
 
         An empty upper cell takes its left neighbour's label only when the sheet really merges them
         (``grid.merged``); CSV has no merges, so a blank header cell stays blank and is never filled from its left.
@@ -110,7 +111,15 @@ class Header:
                 filled.append(v)
             labels = filled if r_i == 0 else [
                 _join(a, b) for a, b in zip(labels, filled, strict=True)]
-        return [norm_label(v) if v and c not in continued else None for c, v in enumerate(labels)]
+        shown = (lambda v: v.strip()) if as_written else norm_label
+        return [shown(v) if v and c not in continued else None for c, v in enumerate(labels)]
+
+    def blank_columns(self, grid: Grid, top: int, depth: int) -> list[int]:
+        """Columns with no header text in any header row and not inside a merged range (0-based)."""
+        rows = grid.head[top: top + depth]
+        width = max((len(r) for r in rows), default=0)
+        return [c for c in range(width) if all((r[c] if c < len(r) else None) is None
+                                               and (top + i, c) not in grid.merged for i, r in enumerate(rows))]
 
     def match(self, label: str | None) -> tuple[str, str | None] | None:
         if not label:
@@ -151,12 +160,14 @@ class Header:
     def map_columns(self, grid: Grid, top: int, depth: int, src: SourceFile) -> list[Problem]:
         """Match each header label to a field; set ``src.columns`` and return the header problems."""
         labels = self.labels(grid, top, depth)
+        written = self.labels(grid, top, depth, as_written=True)
         problems: list[Problem] = []
         seen: dict[str, ColumnMatch] = {}
         unknown: list[tuple[int, str]] = []
         sheet_unit = self.sheet_unit(grid, top)
-        for i, lab in enumerate(labels):
-            m = self.match(lab)
+        for i, key in enumerate(labels):
+            m = self.match(key)
+            lab = written[i] or key
             if m is None:
                 if lab:
                     unknown.append((i, lab))
@@ -164,7 +175,8 @@ class Header:
             fname, unit = m
             f = self.schema.get(fname)
             if fname in seen:
-                problems.append(Problem("duplicate-label", f"列「{lab}」和列「{seen[fname].label}」都对应字段 {f.label}",
+                problems.append(Problem("duplicate-label", f"第 {i + 1} 列「{lab}」与第 {seen[fname].index + 1} 列"
+                                        f"「{seen[fname].label}」重复，都对应字段 {f.label}",
                                         "删除重复的列，或把其中一列改名。", file=src.path.name, sheet=src.sheet,
                                         row=top + 1, field=fname, column=lab))
                 continue
@@ -183,7 +195,7 @@ class Header:
         for i, lab in unknown:
             if self.spec.source.extra_columns == "ignore":
                 continue
-            close = difflib.get_close_matches(lab, list(self.aliases), n=1, cutoff=0.5)
+            close = difflib.get_close_matches(norm_label(lab), list(self.aliases), n=1, cutoff=0.5)
             hint = (f"它是不是「{close[0]}」？请改回约定的列名，" if close else "请删除该列，") + \
                 "或在数据集说明 source.columns 中为字段加上这个别名。"
             warn = self.spec.source.extra_columns == "warn"

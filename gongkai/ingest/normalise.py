@@ -11,6 +11,24 @@ HALFWIDTH = "0123456789 .,-+%:/()"
 SPACES = " \t\r\n\u3000\u00a0"
 
 
+RAW = "_raw_"  # prefix of the column keeping a cell as typed where normalising changed it (never published)
+
+
+def keeps_raw(f: Field) -> bool:
+    """Fields whose normalised text can differ from the cell as typed: messages quote the cell as typed."""
+    return not f.derived and (f.numeric or f.type in ("date", "datetime", "boolean") or bool(f.identifier)
+                              or "pattern" in f.constraints)
+
+
+def raw_sql(cell: str, normalised: str, f: Field) -> str:
+    """SQL keeping ``cell`` as typed where normalising changed it and did not yield a settled value (a number, a
+    real date): only cells a check may refuse pay for it, not a whole column converted from 万元."""
+    n = f"({normalised})"
+    settled = (f"regexp_full_match({n}, '-?[0-9]+(\\.[0-9]+)?')" if f.numeric
+               else f"TRY_CAST({n} AS DATE) IS NOT NULL" if f.type == "date" else "false")
+    return f"CASE WHEN {cell} IS DISTINCT FROM {n} AND NOT coalesce({settled}, false) THEN {cell} END"
+
+
 def normalise_sql(col: str, f: Field, missing: tuple[str, ...], source_unit: str | None) -> str:
     """SQL that turns a raw text cell into the canonical text the checks see.
 

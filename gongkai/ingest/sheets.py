@@ -22,6 +22,7 @@ def read_xlsx(path: Path, sheet: str | int | None) -> Grid:
     ws = wb[_pick_sheet(path, wb.sheetnames, sheet)]
     rows = ((i, [cell_text(v) for v in r]) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
     grid = grid_from_rows("xlsx", _damage_checked(rows, path, ws.title), ws.title)
+    _refuse_empty(path, grid, wb.sheetnames, sheet)
     _spread(grid, _xlsx_merges(path, wb.sheetnames.index(ws.title)))
     return grid
 
@@ -101,9 +102,22 @@ def read_xls(path: Path, sheet: str | int | None) -> Grid:
 
     rows = ((i + 1, [value(c) for c in ws.row(i)]) for i in range(ws.nrows))
     grid = grid_from_rows("xls", rows, ws.name)
+    _refuse_empty(path, grid, book.sheet_names(), sheet)
     # xlrd lists merges only with formatting_info; without it no label is carried sideways
     _spread(grid, [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in getattr(ws, "merged_cells", [])])
     return grid
+
+
+def _refuse_empty(path: Path, grid: Grid, names: list[str], declared: str | int | None) -> None:
+    """An empty sheet is said to be empty (not "no header found"), with the workbook's other sheets."""
+    if any(v is not None for row in grid.head for v in row):
+        return
+    others = [n for n in names if n != grid.sheet]
+    hint = ("请把数据放在这个工作表中，" if declared is not None else "数据集说明没有指定工作表时读取第一个工作表；") + \
+        (f"或在数据集说明中用 source.sheet 指定有数据的工作表（本文件还有：{'、'.join(others)}）。" if others
+         else "请确认导出时选择了正确的数据范围。")
+    raise SourceError(f"文件 {path.name} 的工作表「{grid.sheet}」是空的", hint, code="empty-file", file=path.name,
+                      sheet=grid.sheet)
 
 
 def _pick_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
