@@ -1,0 +1,93 @@
+"""Sample sources of the monitoring and registry datasets (group ``monitoring``).
+
+- ``key-polluter-emissions``: 重点排污单位 self-monitoring results of units from the ``key-polluters`` list (same
+  names and credit codes); H1 2025 as an XLSX (title, 填报单位 and 单位 note), H2 as a UTF-8-with-BOM CSV with
+  full-width digits and Chinese dates; two results over their limit, declared 超标;
+
+Fixed seeds and dates: the files are the same on every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+if str(Path(__file__).resolve().parent) not in sys.path:  # generate.py normally does this
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_regulatory import FULLWIDTH, polluter_rows, write_sheet, zh_date
+from generate import write_csv
+
+SEED = 20251217
+
+# -- 1. key-polluter-emissions -------------------------------------------------------------------------------------
+
+# 重点单位类别 → outlets (排放口名称, 排放方式, unit, [(污染物, 标准限值, typical share of the limit)])
+OUTLETS: dict[str, list[tuple[str, str, str, list[tuple[str, float, float]]]]] = {
+    "水": [("废水总排放口", "连续排放", "mg/L", [("化学需氧量", 50.0, 0.5), ("氨氮", 5.0, 0.4), ("总磷", 0.5, 0.5)])],
+    "大气": [("1#排气筒", "有组织排放", "mg/m³", [("颗粒物", 20.0, 0.45), ("二氧化硫", 100.0, 0.4),
+                                               ("氮氧化物", 150.0, 0.55)])],
+}
+# (统一社会信用代码 position in the list, 污染物, 半年) of the planted 超标 results
+EXCEEDED = {(2, "氨氮", 1), (5, "颗粒物", 2)}
+EMISSION_COLUMNS = ["单位名称", "统一社会信用代码", "行政区划代码", "排放口编号", "排放口名称", "排放方式", "主要污染物",
+                    "监测日期", "排放浓度", "浓度单位", "标准限值", "超标情况", "排放总量（吨）", "核定排放总量（吨）"]
+
+
+def emission_rows() -> list[dict[str, Any]]:
+    """Half-yearly results per unit, outlet and pollutant of the 2025 水 and 大气 units."""
+    rng = random.Random(SEED + 1)
+    units: dict[str, dict[str, Any]] = {}
+    for r in polluter_rows()[2025]:
+        if r["重点单位类别"] in OUTLETS:
+            units.setdefault(r["统一社会信用代码"], {"row": r, "cats": []})["cats"].append(r["重点单位类别"])
+    rows = []
+    for half in (1, 2):
+        for k, (code, u) in enumerate(list(units.items())[:14]):
+            r = u["row"]
+            for cat in u["cats"]:
+                for n, (outlet, mode, unit, pollutants) in enumerate(OUTLETS[cat], start=1):
+                    outlet_no = f"{'DW' if cat == '水' else 'DA'}{n:03d}"
+                    day = dt.date(2025, 6 if half == 1 else 12, rng.randint(3, 20))
+                    for pollutant, limit, share in pollutants:
+                        conc = round(limit * share * rng.uniform(0.6, 1.3), 2)
+                        if (k, pollutant, half) in EXCEEDED:
+                            conc = round(limit * rng.uniform(1.1, 1.6), 2)
+                        permitted = round(rng.uniform(5, 120), 2)
+                        rows.append({"单位名称": r["单位名称"], "统一社会信用代码": code, "行政区划代码": r["行政区划代码"],
+                                     "排放口编号": outlet_no, "排放口名称": outlet, "排放方式": mode, "主要污染物": pollutant,
+                                     "监测日期": day, "排放浓度": conc, "浓度单位": unit, "标准限值": limit,
+                                     "超标情况": "超标" if conc > limit else "未超标",
+                                     "排放总量（吨）": round(permitted * rng.uniform(0.2, 0.48), 3),
+                                     "核定排放总量（吨）": permitted})
+    return rows
+
+
+def write_emissions(out: Path) -> list[Path]:
+    rows = emission_rows()
+    h1 = [r for r in rows if r["监测日期"].month <= 6]
+    xlsx = write_sheet(out / "key-polluter-emissions" / "2025年上半年重点排污单位自行监测结果.xlsx", "监测结果",
+                       "云南省重点排污单位2025年上半年污染物排放情况", "填报单位：云南省生态环境厅　　排放总量单位：吨",
+                       EMISSION_COLUMNS, [[r[h] for h in EMISSION_COLUMNS] for r in h1], date_columns=(7,))
+    h2 = []
+    for i, r in enumerate(r for r in rows if r["监测日期"].month > 6):
+        row = {**r, "监测日期": zh_date(r["监测日期"])}
+        if i % 5 == 0:
+            row["排放浓度"] = f"{r['排放浓度']}".translate(FULLWIDTH)
+        h2.append(row)
+    csv_path = out / "key-polluter-emissions" / "2025年下半年重点排污单位自行监测结果.csv"
+    write_csv(h2, csv_path, "utf-8-sig")
+    return [xlsx, csv_path]
+
+
+def generate(out: Path) -> list[Path]:
+    """Write every sample of the group under ``out/<dataset-id>/``; returns the paths."""
+    return [*write_emissions(out)]
+
+
+if __name__ == "__main__":
+    for p in generate(Path(__file__).resolve().parent):
+        print(p)
