@@ -3,6 +3,9 @@
 - ``key-polluter-emissions``: 重点排污单位 self-monitoring results of units from the ``key-polluters`` list (same
   names and credit codes); H1 2025 as an XLSX (title, 填报单位 and 单位 note), H2 as a UTF-8-with-BOM CSV with
   full-width digits and Chinese dates; two results over their limit, declared 超标;
+- ``drinking-water-supply-quality``: 出厂水 and 龙头水 results of the plants fed by the ``drinking-water-quality``
+  sources, against GB 5749-2022 limits written as published (≤1, ≥0.05, 6.5-8.5, 不得检出); Q3 2025 as a GBK CSV
+  with Chinese dates (some in full-width digits), Q4 as an XLSX with title and note; two results 不达标;
 
 Fixed seeds and dates: the files are the same on every run.
 """
@@ -83,9 +86,74 @@ def write_emissions(out: Path) -> list[Path]:
     return [xlsx, csv_path]
 
 
+# -- 2. drinking-water-supply-quality --------------------------------------------------------------------------------
+
+# 城市, 水厂, 龙头水 采样点
+PLANTS = [("昆明市", "昆明市第七水厂", ["五华区翠湖社区", "盘龙区金辰街道"]),
+          ("昆明市", "昆明市第五水厂", ["官渡区关上街道", "西山区前卫街道"]),
+          ("曲靖市", "曲靖市潇湘水厂", ["麒麟区南宁街道"]), ("大理市", "大理市第二水厂", ["大理市下关街道"]),
+          ("蒙自市", "蒙自市五里冲水厂", ["蒙自市文澜街道"]), ("香格里拉市", "香格里拉市纳曲河水厂", ["香格里拉市建塘镇"])]
+# 指标, 单位, 出厂水限值, 龙头水限值, typical value range
+INDICATORS: list[tuple[str, str, str, str, tuple[float, float]]] = [
+    ("浑浊度", "NTU", "≤1", "≤1", (0.1, 0.6)), ("色度", "度", "≤15", "≤15", (2, 8)),
+    ("pH", "无量纲", "6.5-8.5", "6.5-8.5", (6.9, 8.0)), ("耗氧量", "mg/L", "≤3", "≤3", (0.5, 1.8)),
+    ("氨(以N计)", "mg/L", "≤0.5", "≤0.5", (0.02, 0.2)), ("菌落总数", "MPN/mL", "≤100", "≤100", (0, 30)),
+    ("总大肠菌群", "MPN/100mL", "不得检出", "不得检出", (0, 0)), ("游离氯", "mg/L", "≥0.3", "≥0.05", (0.35, 0.8)),
+]
+# (采样点, 季度, 指标) → the planted 不达标 value
+FAILED = {("盘龙区金辰街道", 3, "游离氯"): "0.03", ("蒙自市五里冲水厂", 4, "浑浊度"): "1.3"}
+SUPPLY_COLUMNS = ["城市", "水厂名称", "水样类型", "采样点", "采样日期", "检测指标", "单位", "限值", "检测值", "是否达标"]
+
+
+def _meets(value: str, limit: str) -> bool:
+    x = 0.0 if value == "未检出" else float(value)
+    if limit == "不得检出":
+        return value == "未检出"
+    if limit.startswith("≤"):
+        return x <= float(limit[1:])
+    if limit.startswith("≥"):
+        return x >= float(limit[1:])
+    low, high = limit.split("-")
+    return float(low) <= x <= float(high)
+
+
+def supply_rows() -> list[dict[str, Any]]:
+    """Quarterly results per plant (出厂水) and tap (龙头水) and indicator, Q3 and Q4 2025."""
+    rng = random.Random(SEED + 2)
+    rows = []
+    for q in (3, 4):
+        for city, plant, taps in PLANTS:
+            day = dt.date(2025, 3 * q - 1, rng.randint(3, 25))
+            for kind, site in [("出厂水", plant), *(("龙头水", t) for t in taps)]:
+                for name, unit, plant_limit, tap_limit, (low, high) in INDICATORS:
+                    limit = plant_limit if kind == "出厂水" else tap_limit
+                    v = rng.uniform(low, high) * (0.4 if kind == "龙头水" and name == "游离氯" else 1)
+                    value = "未检出" if high == 0 else (f"{round(v)}" if high >= 10 else f"{v:.2f}")
+                    value = FAILED.get((site, q, name), value)
+                    rows.append({"城市": city, "水厂名称": plant, "水样类型": kind, "采样点": site, "采样日期": day,
+                                 "检测指标": name, "单位": unit, "限值": limit, "检测值": value,
+                                 "是否达标": "达标" if _meets(value, limit) else "不达标"})
+    return rows
+
+
+def write_supply(out: Path) -> list[Path]:
+    rows = supply_rows()
+    q3 = []
+    for r in (r for r in rows if r["采样日期"].month <= 9):
+        date = zh_date(r["采样日期"])
+        q3.append({**r, "采样日期": date.translate(FULLWIDTH) if r["水样类型"] == "龙头水" else date})
+    csv_path = out / "drinking-water-supply-quality" / "2025年第三季度城市供水水质检测结果.csv"
+    write_csv(q3, csv_path, "gbk")
+    q4 = [[r[h] for h in SUPPLY_COLUMNS] for r in rows if r["采样日期"].month > 9]
+    xlsx = write_sheet(out / "drinking-water-supply-quality" / "2025年第四季度城市供水水质检测结果.xlsx", "水质检测",
+                       "2025年第四季度城市供水（出厂水、龙头水）水质检测结果",
+                       "依据：GB 5749-2022《生活饮用水卫生标准》　　单位：见各指标", SUPPLY_COLUMNS, q4, date_columns=(4,))
+    return [csv_path, xlsx]
+
+
 def generate(out: Path) -> list[Path]:
     """Write every sample of the group under ``out/<dataset-id>/``; returns the paths."""
-    return [*write_emissions(out)]
+    return [*write_emissions(out), *write_supply(out)]
 
 
 if __name__ == "__main__":
