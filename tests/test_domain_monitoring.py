@@ -6,6 +6,7 @@ Known-bad sources are the generator's own rows with one defect planted; the clea
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,11 @@ import pytest
 from gongkai import Project
 
 from .conftest import load_sample_module
+from .privacy_support import published_texts
 from .test_domain_regulatory import Rows, check, errors, findings, first, line
 
 gen = load_sample_module("gen_monitoring", "gen_monitoring_under_test")
-DATASETS = ["key-polluter-emissions", "drinking-water-supply-quality"]
+DATASETS = ["key-polluter-emissions", "drinking-water-supply-quality", "social-organizations"]
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -133,3 +135,74 @@ def test_supply_unreadable_limit_is_refused(project: Project, tmp_path: Path, su
         rows[0]["限值"] = "小于1"
 
     assert any(row == line(supply, 0) for _, row in errors(check(project, SUPPLY, tmp_path, supply, edit)))
+
+
+# -- social-organizations -------------------------------------------------------------------------------------------
+
+ORGS = "social-organizations"
+
+
+@pytest.fixture
+def orgs() -> Rows:
+    return gen.organisation_rows()
+
+
+def test_orgs_clean_rows_pass_and_missed_inspections_are_findings(project: Project, tmp_path: Path,
+                                                                   orgs: Rows) -> None:
+    outcome = check(project, ORGS, tmp_path, orgs)
+    assert errors(outcome) == set()
+    bad = {line(orgs, i) for i, r in enumerate(orgs) if r["年检（年报）结论"] in ("不合格", "未参加年检")}
+    assert len(bad) >= 3
+    assert {r for rule, r in findings(outcome) if rule == "inspection-failed"} == bad
+
+
+def test_orgs_type_matches_credit_code(project: Project, tmp_path: Path, orgs: Rows) -> None:
+    i = first(orgs, lambda r: r["社会组织类型"] == "基金会")
+
+    def edit(rows: Rows) -> None:
+        rows[i]["社会组织类型"] = "社会团体"
+
+    found = errors(check(project, ORGS, tmp_path, orgs, edit))
+    assert ("type-matches-code", line(orgs, i)) in found
+    assert {rule for rule, _ in found} <= {"type-matches-code", "one-organisation-per-code"}
+
+
+def test_orgs_one_registration_per_code(project: Project, tmp_path: Path, orgs: Rows) -> None:
+    i = first(orgs, lambda r: r["年度"] == 2024 and any(o["统一社会信用代码"] == r["统一社会信用代码"]
+                                                        for o in orgs if o["年度"] == 2023))
+
+    def edit(rows: Rows) -> None:
+        rows[i]["社会组织名称"] += "（更名）"
+
+    found = errors(check(project, ORGS, tmp_path, orgs, edit))
+    assert ("one-organisation-per-code", line(orgs, i)) in found and {r for r, _ in found} == {
+        "one-organisation-per-code"}
+
+
+def test_orgs_no_inspection_before_registration(project: Project, tmp_path: Path, orgs: Rows) -> None:
+    i = first(orgs, lambda r: len({o["成立登记日期"] for o in orgs if o["统一社会信用代码"] == r["统一社会信用代码"]}) == 1
+              and sum(o["统一社会信用代码"] == r["统一社会信用代码"] for o in orgs) == 1)
+
+    def edit(rows: Rows) -> None:
+        rows[i]["成立登记日期"] = dt.date(rows[i]["年度"] + 1, 3, 1)
+
+    assert errors(check(project, ORGS, tmp_path, orgs, edit)) == {("inspected-after-registration", line(orgs, i))}
+
+
+def test_orgs_credit_code_check_character(project: Project, tmp_path: Path, orgs: Rows) -> None:
+    code = orgs[0]["统一社会信用代码"]
+
+    def edit(rows: Rows) -> None:
+        for r in rows:
+            if r["统一社会信用代码"] == code:
+                r["统一社会信用代码"] = code[:17] + ("0" if code[17] != "0" else "1")
+
+    assert any(row == line(orgs, 0) for _, row in errors(check(project, ORGS, tmp_path, orgs, edit)))
+
+
+def test_orgs_publish_no_legal_representative(project: Project, orgs: Rows) -> None:
+    outcome = project.release(ORGS)
+    assert outcome.status == "released" and outcome.path is not None
+    published = "\n".join(t for p in outcome.path.rglob("*") if p.is_file() for t in published_texts(p))
+    names = {r["法定代表人"] for r in orgs}
+    assert names and not [n for n in names if n in published]

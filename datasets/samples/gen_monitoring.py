@@ -6,6 +6,9 @@
 - ``drinking-water-supply-quality``: 出厂水 and 龙头水 results of the plants fed by the ``drinking-water-quality``
   sources, against GB 5749-2022 limits written as published (≤1, ≥0.05, 6.5-8.5, 不得检出); Q3 2025 as a GBK CSV
   with Chinese dates (some in full-width digits), Q4 as an XLSX with title and note; two results 不达标;
+- ``social-organizations``: the 社会组织 registry with each year's 年检（年报）结论, 评估等级 and 行政处罚; 2023 as a
+  UTF-8-with-BOM CSV (Chinese dates, full-width digits), 2024 as an XLSX with title and 截至 note; both carry the
+  法定代表人 column agencies keep, which must never be published;
 
 Fixed seeds and dates: the files are the same on every run.
 """
@@ -21,8 +24,8 @@ from typing import Any
 if str(Path(__file__).resolve().parent) not in sys.path:  # generate.py normally does this
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_regulatory import FULLWIDTH, polluter_rows, write_sheet, zh_date
-from generate import write_csv
+from gen_regulatory import FULLWIDTH, WORDS, polluter_rows, uscc, write_sheet, zh_date
+from generate import _name, write_csv
 
 SEED = 20251217
 
@@ -151,9 +154,78 @@ def write_supply(out: Path) -> list[Path]:
     return [csv_path, xlsx]
 
 
+# -- 3. social-organizations ---------------------------------------------------------------------------------------
+
+# 登记管理机关 and its region code
+REGISTRARS = [("云南省民政厅", "530000"), ("昆明市民政局", "530100"), ("曲靖市民政局", "530300"),
+              ("昆明市五华区民政局", "530102")]
+# 类型, credit-code prefix, name pattern, 业务主管单位 (None: 直接登记)
+ORG_KINDS: list[tuple[str, str, str, str | None]] = [
+    ("社会团体", "51", "{place}{w}行业协会", None), ("社会团体", "51", "{place}{w}文化研究会", "{place}文化和旅游局"),
+    ("民办非企业单位", "52", "{place}{w}社会工作服务中心", None), ("民办非企业单位", "52", "{place}{w}养老服务中心", None),
+    ("民办非企业单位", "52", "{place}{w}职业培训学校", "{place}人力资源和社会保障局"),
+    ("基金会", "53", "{place}{w}慈善基金会", None), ("基金会", "53", "{place}{w}教育发展基金会", "{place}教育局"),
+]
+CONCLUSIONS = ["合格"] * 8 + ["基本合格", "不合格"]
+# (organisation index, 年度) → 结论 and 行政处罚 planted
+ORG_EVENTS = {(3, 2023): ("未参加年检", None),
+              (3, 2024): ("未参加年检", "2025年4月18日因连续两年未参加年检被列入活动异常名录"),
+              (7, 2024): ("不合格", "2025年3月6日因未按规定报送年度工作报告被警告")}
+ORG_COLUMNS = ["统一社会信用代码", "社会组织名称", "社会组织类型", "登记管理机关", "成立登记日期", "业务主管单位",
+               "法定代表人", "年度", "年检（年报）结论", "评估等级", "行政处罚情况"]
+
+
+def organisations() -> list[dict[str, Any]]:
+    """The registered organisations (fixed names, codes and dates)."""
+    rng = random.Random(SEED + 3)
+    orgs = []
+    for n in range(24):
+        kind, prefix, pattern, supervisor = ORG_KINDS[n % len(ORG_KINDS)]
+        registrar, region = REGISTRARS[rng.randrange(len(REGISTRARS))]
+        place = registrar.removesuffix("民政厅").removesuffix("民政局")
+        registered = dt.date(rng.randint(2008, 2024), rng.randint(1, 12), rng.randint(1, 28))
+        orgs.append({"统一社会信用代码": uscc(rng, prefix, region), "社会组织名称": pattern.format(place=place, w=WORDS[n % 20]),
+                     "社会组织类型": kind, "登记管理机关": registrar, "成立登记日期": registered,
+                     "业务主管单位": supervisor.format(place=place) if supervisor else "无（直接登记）",
+                     "法定代表人": _name(rng), "评估等级": rng.choice(["5A", "4A", "3A", "3A", "2A", "1A", None, None])})
+    return orgs
+
+
+def organisation_rows() -> list[dict[str, Any]]:
+    """One row per organisation and 年检 year it was registered for."""
+    rng = random.Random(SEED + 4)
+    rows = []
+    for year in (2023, 2024):
+        for k, o in enumerate(organisations()):
+            if o["成立登记日期"].year > year:
+                continue
+            conclusion, penalty = ORG_EVENTS.get((k, year), (rng.choice(CONCLUSIONS), None))
+            rows.append({**o, "年度": year, "年检（年报）结论": conclusion, "行政处罚情况": penalty})
+    return [{h: r[h] for h in ORG_COLUMNS} for r in rows]
+
+
+def write_organisations(out: Path) -> list[Path]:
+    rows = organisation_rows()
+    old = []
+    for i, r in enumerate(r for r in rows if r["年度"] == 2023):
+        row = {k: ("/" if v is None else v) for k, v in r.items()}
+        row["成立登记日期"] = zh_date(r["成立登记日期"])
+        if i % 4 == 0:
+            row["成立登记日期"] = row["成立登记日期"].translate(FULLWIDTH)
+            row["年度"] = str(r["年度"]).translate(FULLWIDTH)
+        old.append(row)
+    csv_path = out / "social-organizations" / "2023年度社会组织年检结果.csv"
+    write_csv(old, csv_path, "utf-8-sig")
+    new = [[("/" if r[h] is None else r[h]) for h in ORG_COLUMNS] for r in rows if r["年度"] == 2024]
+    xlsx = write_sheet(out / "social-organizations" / "2024年度社会组织年检结果.xlsx", "年检结果",
+                       "云南省2024年度社会组织年度检查（年报）结果公告", "数据截至：2025年6月30日", ORG_COLUMNS, new,
+                       date_columns=(4,))
+    return [csv_path, xlsx]
+
+
 def generate(out: Path) -> list[Path]:
     """Write every sample of the group under ``out/<dataset-id>/``; returns the paths."""
-    return [*write_emissions(out), *write_supply(out)]
+    return [*write_emissions(out), *write_supply(out), *write_organisations(out)]
 
 
 if __name__ == "__main__":
