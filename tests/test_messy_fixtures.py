@@ -22,6 +22,8 @@ _spec.loader.exec_module(messy)
 RAW = re.compile(r"Error|sniff|Traceback|Invalid Input|duckdb|openpyxl|xlrd|CSV Error|Line: ", re.IGNORECASE)
 NAMES = [b.__name__ for b in messy.BUILDERS]
 KNOWN_BUGS = {
+    "latin1_decodable_as_gbk": "one Latin-1 cell whose bytes are valid GBK, in a file of GB 2312 Chinese, is read as "
+                               "GBK and published garbled (Soci閠閟 R閡nies): the implausibility test is a ratio",
     "short_row": "a short row also gives one required-error per absent required cell (frictionless: missing-cell only)",
     "spaced_quotes": '`"a", "b"` keeps the quotes in the labels: every column is an extra-label plus a missing-label',
 }
