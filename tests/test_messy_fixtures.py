@@ -24,7 +24,6 @@ NAMES = [b.__name__ for b in messy.BUILDERS]
 KNOWN_BUGS = {
     "latin1_decodable_as_gbk": "one Latin-1 cell whose bytes are valid GBK, in a file of GB 2312 Chinese, is read as "
                                "GBK and published garbled (Soci閠閟 R閡nies): the implausibility test is a ratio",
-    "short_row": "a short row also gives one required-error per absent required cell (frictionless: missing-cell only)",
     "spaced_quotes": '`"a", "b"` keeps the quotes in the labels: every column is an extra-label plus a missing-label',
 }
 
