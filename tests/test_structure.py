@@ -150,3 +150,15 @@ def test_ragged_rows_far_below_the_head_are_found(tmp_path: Path) -> None:
     report = gate(tmp_path, tmp_path / "r.csv", fields)
     assert [(p.type, p.row) for p in report.problems] == [("extra-cell", 121), ("missing-cell", 151)]
     assert report.rows == 199
+
+
+def test_a_short_row_is_one_missing_cell_but_a_blank_cell_inside_it_is_still_required(project: Project, tmp_path: Path,
+                                                                                       lottery_rows: list) -> None:
+    path = lottery_csv(tmp_path, lottery_rows[:6])
+    lines = _lines(path)
+    cells = lines[2].split(",")[:5]
+    cells[4] = ""  # 项目名称 left blank, then the row cut
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = [(p.type, p.row, p.column) for p in problems(project.validate(LOTTERY, [path]))]
+    assert sorted(got) == [("missing-cell", 3, "项目主要内容"), ("required-error", 3, "项目名称")], got

@@ -148,12 +148,14 @@ class SchemaChecker:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
                  labels: dict[tuple[str, str], str], skip: frozenset[str] = frozenset(),
-                 positions: dict[tuple[str, str], int] | None = None) -> None:
+                 positions: dict[tuple[str, str], int] | None = None,
+                 short: dict[tuple[str, int], int] | None = None) -> None:
         """``labels``/``positions``: the header text and 0-based column of each (file, field), for messages and
         cell references; ``skip``: fields no source column maps (a missing-label problem; their cells are not
-        checked)."""
+        checked); ``short``: the cell count of each (file, row) already reported as a missing-cell, whose absent
+        cells are not reported again as required-errors (as in frictionless-py)."""
         self.con, self.schema, self.schema_dir, self.labels, self.skip = con, schema, schema_dir, labels, skip
-        self.positions = positions or {}
+        self.positions, self.short = positions or {}, short or {}
         if any(f.identifier for f in schema.fields):
             create_sql(con)
 
@@ -269,6 +271,8 @@ class SchemaChecker:
             fname = chk.field.name if chk.field else None
             for file, sheet, row, val, msg, etype in rows:
                 at = self.positions.get((file, fname)) if fname else None
+                if etype == "required-error" and at is not None and at >= self.short.get((file, row), at + 1):
+                    continue  # the cell is absent from a short row: its missing-cell problem says so
                 report.add(Problem(etype, msg, chk.hints.get(etype, ""), file=file, sheet=sheet, row=row, field=fname,
                                    column=self.labels.get((file, fname)) if fname else None, value=val,
                                    cell=f"{column_letter(at)}{row}" if at is not None and row else None))

@@ -48,6 +48,7 @@ class Ingest:
         self.header_only = header_only
         self.header = Header(spec, self.schema)
         self.files: list[SourceFile] = []
+        self.short: dict[tuple[str, int], int] = {}  # (file, row) -> cells of each row shorter than its header
 
     def load(self, path: Path) -> None:
         """Read one source file into its own table; header problems go to the report, fatal ones raise."""
@@ -124,6 +125,7 @@ class Ingest:
     def _add_shape(self, src: SourceFile, shape: structure.Shape, width: int, needed: int,
                    labels: list[str | None]) -> None:
         self.report.extend(structure.problems(src.path.name, shape, width, needed, labels, src.sheet))
+        self.short.update(((src.path.name, n), cells) for n, cells in shape.short)
         for (etype, severity), n in structure.overflow(shape).items():
             self.report.count(n, etype, severity)
 
