@@ -96,3 +96,14 @@ def test_the_total_warns_when_the_suite_has_no_rule(tmp_path: Path, lottery_rows
     assert o.status == "released"
     warned = [x for x in o.report.problems if "全部分区合计" in x.message]
     assert len(warned) == 1 and warned[0].severity == "warning", [x.message for x in o.report.problems]
+
+
+def test_validating_one_county_does_not_compare_it_with_the_whole(tmp_path: Path, lottery_rows) -> None:
+    p = project(tmp_path, True, "error")
+    by_code = counties(lottery_rows)
+    for code, rows in by_code.items():
+        assert p.release(DS, [lottery_csv(tmp_path, rows, f"{code}.csv")]).status == "released"
+    code, rows = next(iter(by_code.items()))
+    o = p.validate(DS, [lottery_csv(tmp_path, rows, "again.csv")])  # the same county again: as its release says
+    assert o.status == "valid", [x.message for x in o.report.problems if x.severity == "error"]
+    assert p.release(DS, [lottery_csv(tmp_path, rows, "again.csv")]).status in ("released", "unchanged")
