@@ -39,6 +39,10 @@ def queue() -> Iterator[Queue]:
     q = Queue(f"gongkai-test-{uuid.uuid4().hex[:8]}", connection=Redis.from_url(REDIS_URL))
     yield q
     q.delete(delete_jobs=True)
+    q.connection.delete(f"rq:finished:{q.name}")
+    for pattern in ("rq:job:county-*", "rq:results:county-*"):  # finished jobs and their results are kept 7 days
+        for key in q.connection.scan_iter(pattern):
+            q.connection.delete(key)
 
 
 def counties() -> list[tuple[str, str]]:
