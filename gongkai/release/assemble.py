@@ -129,9 +129,10 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
     latest = previous[0] if previous else None
     if previous:
         old_rows = int(store.manifest(spec.id, latest)["row_count"])  # type: ignore[arg-type]
-        if rows < old_rows * 0.9:
-            report.add(Problem("quality", f"发布后的总行数由 {old_rows} 降为 {rows}", "请确认本次提交是否完整。",
-                               severity="warning"))
+        for problem in total_drop(spec, old_rows, rows):
+            report.add(problem)
+        if not report.valid:  # the spec's min_ratio_of_previous refuses: nothing is written
+            return "invalid", report, None, None, None
     version = store.next_version(spec.id)
     with store.staging(spec.id) as tmp:
         manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
@@ -149,6 +150,34 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
         _add_partitions(tmp, manifest, entries, changed)
         path = store.commit(spec.id, tmp, version)
     return "released", report, version, path, manifest
+
+
+DEFAULT_DROP_RATIO = 0.9  # without a row-count rule in the suite, a total under 90% of the previous one warns
+
+
+def total_drop(spec: DatasetSpec, old_rows: int, rows: int) -> list[Problem]:
+    """The assembled total against the previous version's, by the suite's ``min_ratio_of_previous`` rules
+    (their severity: a warning is printed, an error refuses the release); each county's gate compares only its own
+    partition, so a drop spread over many counties is caught here."""
+    import math
+
+    from ..spec.suite import load_suite
+
+    rules = []
+    if spec.quality_path:
+        rules = [(float(e.kwargs["min_ratio_of_previous"]), e.severity, e.id, e.message, e.hint)
+                 for e in load_suite(spec.quality_path, spec.field_names).expectations
+                 if "min_ratio_of_previous" in e.kwargs]
+    if not rules:
+        rules = [(DEFAULT_DROP_RATIO, "warning", "row-count-vs-previous", "发布后的总行数比上一版本明显减少",
+                  "请确认本次提交是否完整。")]
+    out = []
+    for ratio, severity, rule, message, hint in rules:
+        if rows < math.ceil(old_rows * ratio):
+            out.append(Problem("quality", f"{message}：全部分区合计由 {old_rows} 行降为 {rows} 行"
+                               f"（低于上一版本的 {ratio:.0%}，规则 {rule}）", hint or "请确认本次提交是否完整。",
+                               severity=severity, rule=rule))
+    return out
 
 
 def _add_partitions(out: Path, manifest: dict[str, Any], entries: list[dict[str, Any]],

@@ -25,6 +25,7 @@ from ..files import PRIVATE_ROOT, private_dir
 from ..gate.pii import scrub
 from ..project import Project
 from ..settings import Settings
+from ..spec.dataset import DatasetSpec
 from ..spec.pipelines import PipelineSpec, load_pipeline
 from .compliance import upcoming
 from .history import History, default_history_url
@@ -88,11 +89,11 @@ class Runner:
         if dataset not in pipeline.datasets:
             raise UsageError(f"{dataset!r} is not a dataset of pipeline {pipeline.id}",
                              f"its datasets: {', '.join(pipeline.datasets)}")
-        self.project.spec(dataset)  # unknown dataset: a usage error before anything is recorded
-        lease = self.history.acquire(dataset, pipeline.lease_seconds)
+        key = lease_key(pipeline, self.project.spec(dataset))  # unknown dataset: a usage error first
+        lease = self.history.acquire(key, pipeline.lease_seconds)
         if lease is None:
-            h = self.history.holder(dataset) or {}
-            why = f"another run holds {dataset} (process {h.get('pid')} on {h.get('host')}, run {h.get('run_id')})"
+            h = self.history.holder(key) or {}
+            why = f"another run holds {key} (process {h.get('pid')} on {h.get('host')}, run {h.get('run_id')})"
             run_id = self.history.record(pipeline.id, dataset, trigger, "locked", why)
             return RunResult(run_id, pipeline.id, dataset, "locked", error=why)
         run_id = self.history.start(pipeline.id, dataset, trigger)
@@ -299,6 +300,17 @@ def _fingerprint(fetched: Fetched, spec: Any) -> str:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else "-"
         h.update(f"{role}\0{digest}\n".encode())
     return h.hexdigest()
+
+
+def lease_key(pipeline: PipelineSpec, spec: DatasetSpec) -> str:
+    """What a run leases: the dataset, or for a partitioned one the dataset as fed by this pipeline. Each county's
+    pipeline submits its own partition, and the store's write lock already queues their releases one after another;
+    one lease for the dataset made a county firing while another's run held it record ``locked`` and drop its
+    submission (40 of 50 counties fired at once on two workers were lost)."""
+    if spec.partition is None:
+        return str(spec.id)
+    key = f"{spec.id}/{pipeline.id}"
+    return key if len(key) <= 100 else f"{spec.id}/{hashlib.sha256(pipeline.id.encode()).hexdigest()[:16]}"
 
 
 def queued_run(*, project_root: str, store: str, pipeline_file: str, dataset: str, history_url: str | None = None,
