@@ -17,8 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def key(report: Report) -> list[tuple[object, ...]]:
-    return sorted((p.rule, p.row, p.file, p.field, p.value, p.message, p.severity) for p in report.problems) + \
-        sorted(report.counts.items())
+    # repr orders rows without a row number or value (findings on the whole table) beside the others
+    return sorted(((p.rule, p.row, p.file, p.field, p.value, p.message, p.severity) for p in report.problems), key=repr) \
+        + sorted(report.counts.items())
 
 
 def rule(type_: str, id_: str, **kwargs: object) -> Expectation:
