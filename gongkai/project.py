@@ -157,6 +157,8 @@ class Project:
                             formed: dt.date | None) -> Outcome:
         from .release.assemble import release_partition
 
+        if formed is None and spec.formed_field is None:  # dated by its sources: the newest submitted file's day
+            formed = source_date([p for s in subs for p in (s.sources or spec.source_paths())])
         status, report, version, path, manifest = release_partition(
             self.store, spec, subs, progress, formed, self.settings.memory_limit, self.database_url)
         return Outcome(spec.id, status, report, version, path, manifest)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -36,6 +37,11 @@ def test_main_job_releases_all_samples_then_nothing_new(project: Project) -> Non
         assert {"data.csv", "data.json", "data.parquet", "data.xlsx", "datapackage.json", "validation.json",
                 "validation.html", "changelog.json", "manifest.json"} <= names
         assert verify(o.path).ok
+    from gongkai.schedule.compliance import build
+
+    today = dt.date.fromisoformat(first[0].manifest["created"][:10])  # type: ignore[index]
+    judged = build(project, today.year, as_of=today).releases
+    assert len(judged) == len(first) and not [r.dataset for r in judged if r.status == "unknown"]  # no 无法判断
     snapshot = tree(project.store.path)
     second = project.run()
     assert all(o.status == "unchanged" and o.version == "v1" for o in second)
