@@ -239,3 +239,11 @@ def test_ckan_metadata_of_a_spec_with_a_mobile_in_its_title_is_masked(project: P
     meta = Publisher._metadata(SimpleNamespace(store=project.store), spec, "org", o.manifest["version"])  # type: ignore[arg-type]
     assert "171****0087" in meta["title"] and "171****0087" in meta["notes"]
     assert not [f for v in meta.values() for f in pii.find(str(v))]
+
+
+def test_a_hash_is_no_number_however_its_digits_fall() -> None:
+    """A sha256 with a Luhn-valid 16-digit run (seen in a manifest) is kept; the same digits alone are a card."""
+    digest = "a" + "2360389210709009" + "b" * 47
+    assert len(digest) == 64 and [f.kind for f in pii.find("2360389210709009")] == ["bank"]
+    assert not list(pii.find(digest)) and not list(pii.find(f"sha256: {digest}"))
+    assert [f.kind for f in pii.find("a2360389210709009")] == ["bank"]  # not a digest: still found

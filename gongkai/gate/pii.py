@@ -40,6 +40,9 @@ _RUN = re.compile(r"[0-9]+(?: +[0-9]+)*(?: *[Xx])?")
 _GROUP = re.compile(r"[0-9]+|[Xx]")
 _DECIMAL = re.compile(r"(?<=[0-9]{2})\.(?=[0-9]{1,2}(?:$|[^0-9.]))")
 _CN_RUN = re.compile(digits.CN_RUN)
+# a hex digest (md5, sha1, sha256: the manifest's and the catalog's hashes) is no number: 1 in ~30 holds a
+# 16-digit run that passes Luhn by chance
+_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[a-f])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])")
 LENGTHS = (11, 13, 15, 16, 17, 18, 19)  # mobile, 86 + mobile, old ID or 0086 + mobile, bank cards, ID
 
 
@@ -118,6 +121,7 @@ def find(text: str) -> Iterator[Finding]:
     """
     folded, where = digits.fold(text)
     folded = _DECIMAL.sub("p", folded).replace(".", " ")
+    folded = _DIGEST.sub(lambda m: "h" * len(m.group()), folded)
     runs = [(m.start(), m.group()) for m in _RUN.finditer(folded)]
     runs += [(m.start(), digits.chinese_digits(m.group())) for m in _CN_RUN.finditer(folded)]
     spans: dict[tuple[int, int], str] = {}
