@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -64,6 +65,18 @@ def lottery_rows() -> list[dict[str, object]]:
     import random
 
     return generator.lottery_projects(random.Random(generator.SEED))
+
+
+def project_copy(tmp_path: Path, dataset: str | None = None, append: str = "") -> Path:
+    """The bundled specs, schemas and suites (no samples) under ``tmp_path/proj``, with ``append`` added to the
+    spec of ``dataset`` (e.g. a ``partition:`` key)."""
+    root = tmp_path / "proj"
+    for d in ("datasets", "schemas", "validation"):
+        shutil.copytree(REPO / d, root / d, ignore=shutil.ignore_patterns("samples"))
+    if dataset and append:
+        spec = root / "datasets" / f"{dataset}.dataset.yaml"
+        spec.write_text(spec.read_text(encoding="utf-8") + append, encoding="utf-8")
+    return root
 
 
 def write_csv(path: Path, rows: list[dict[str, object]], encoding: str = "utf-8", header: list[str] | None = None) -> Path:

@@ -15,7 +15,7 @@ from gongkai.errors import ConfigError
 from gongkai.settings import Settings
 from gongkai.spec.agencies import load_registry
 
-from .conftest import REPO, lottery_csv, problems
+from .conftest import REPO, lottery_csv, problems, project_copy
 
 DS = "lottery-welfare-projects"
 REGISTRY = REPO / "datasets" / "agencies" / "minzheng.yaml"
@@ -24,12 +24,7 @@ REGISTRY = REPO / "datasets" / "agencies" / "minzheng.yaml"
 @pytest.fixture
 def registered(tmp_path: Path) -> Project:
     """The lottery dataset partitioned by region code, its submitters checked against the 民政 registry."""
-    root = tmp_path / "proj"
-    for d in ("datasets", "schemas", "validation"):
-        shutil.copytree(REPO / d, root / d, ignore=shutil.ignore_patterns("samples"))
-    spec = root / "datasets" / f"{DS}.dataset.yaml"
-    spec.write_text(spec.read_text(encoding="utf-8")
-                    + "partition:\n  field: region_code\n  agencies: agencies/minzheng.yaml\n", encoding="utf-8")
+    root = project_copy(tmp_path, DS, "partition:\n  field: region_code\n  agencies: agencies/minzheng.yaml\n")
     return Project(root, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
 
 

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import itertools
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -23,7 +22,7 @@ from gongkai.identifiers import REGION_CODES
 from gongkai.schedule.history import History
 from gongkai.schedule.workers import Dispatcher
 
-from .conftest import REPO
+from .conftest import REPO, project_copy
 from .schedule_support import write_pipeline
 
 REDIS_URL = os.environ.get("GONGKAI_TEST_PARTITION_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -53,9 +52,7 @@ def counties() -> list[tuple[str, str]]:
 
 
 def test_fifty_counties_on_two_workers_lose_no_update(tmp_path: Path, queue: Queue) -> None:
-    root = tmp_path / "proj"
-    for d in ("datasets", "schemas", "validation"):
-        shutil.copytree(REPO / d, root / d, ignore=shutil.ignore_patterns("samples"))
+    root = project_copy(tmp_path)
     spec = root / "datasets" / f"{DS}.dataset.yaml"  # no registry: a pipeline submits without --submitter
     spec.write_text(spec.read_text(encoding="utf-8").replace("  agencies: agencies/minzheng.yaml\n", ""), "utf-8")
     project = Project(root, store=tmp_path / "store")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections import Counter
 from pathlib import Path
@@ -14,7 +13,7 @@ from gongkai import Project
 from gongkai.release.verify import verify
 from gongkai.settings import Settings
 
-from .conftest import REPO, lottery_csv, problems
+from .conftest import lottery_csv, problems, project_copy
 
 DS = "lottery-welfare-projects"
 
@@ -22,11 +21,7 @@ DS = "lottery-welfare-projects"
 @pytest.fixture
 def partitioned(tmp_path: Path) -> Project:
     """The bundled project with the lottery dataset partitioned by region code."""
-    root = tmp_path / "proj"
-    for d in ("datasets", "schemas", "validation"):
-        shutil.copytree(REPO / d, root / d, ignore=shutil.ignore_patterns("samples"))
-    spec = root / "datasets" / f"{DS}.dataset.yaml"
-    spec.write_text(spec.read_text(encoding="utf-8") + "partition:\n  field: region_code\n", encoding="utf-8")
+    root = project_copy(tmp_path, DS, "partition:\n  field: region_code\n")
     return Project(root, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,19 +9,14 @@ import pytest
 from gongkai import Project
 from gongkai.settings import Settings
 
-from .conftest import REPO, lottery_csv
+from .conftest import lottery_csv, project_copy
 
 DS = "lottery-welfare-projects"
 SUITE = "validation/lottery-welfare-projects.suite.yaml"
 
 
 def project(tmp_path: Path, partitioned: bool, severity: str) -> Project:
-    root = tmp_path / "proj"
-    for d in ("datasets", "schemas", "validation"):
-        shutil.copytree(REPO / d, root / d, ignore=shutil.ignore_patterns("samples"))
-    if partitioned:
-        spec = root / "datasets" / f"{DS}.dataset.yaml"
-        spec.write_text(spec.read_text(encoding="utf-8") + "partition:\n  field: region_code\n", encoding="utf-8")
+    root = project_copy(tmp_path, DS, "partition:\n  field: region_code\n" if partitioned else "")
     suite = root / SUITE
     text = suite.read_text(encoding="utf-8")
     assert "      severity: warning\n" in text
