@@ -152,15 +152,6 @@ def _path(v: str | None) -> Path | None:
     return Path(v) if v else None
 
 
-def _seconds(v: str | None, default: float) -> float:
-    if not v:
-        return default
-    try:
-        return max(0.0, float(v))
-    except ValueError:
-        raise ConfigError(f"GONGKAI_LOCK_WAIT must be a number of seconds, not {v!r}") from None
-
-
 UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
 
 
@@ -179,7 +170,8 @@ def parse_bytes(value: str, name: str) -> int:
     return int(n)
 
 
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, zero: bool = False) -> float:
+    """A positive number from ``env`` (or 0 too, with ``zero``: GONGKAI_LOCK_WAIT=0 means do not wait)."""
     raw = env.get(name)
     if not raw:
         return default
@@ -187,7 +179,7 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         n = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number") from None
-    if n <= 0:
+    if n < 0 or (n == 0 and not zero):
         raise ConfigError(f"{name}={raw!r}: the value must be positive")
     return n
 
@@ -246,7 +238,7 @@ class Settings:
             database_url=env.get("GONGKAI_DATABASE_URL") or None,
             memory_limit=env.get("GONGKAI_MEMORY_LIMIT") or "1GB",
             sql_memory_limit=env.get("GONGKAI_SQL_MEMORY") or "2GB",
-            lock_wait=_seconds(env.get("GONGKAI_LOCK_WAIT"), 600.0),
+            lock_wait=_number(env, "GONGKAI_LOCK_WAIT", 600.0, zero=True),
 
 
             sql_process_memory=_size(env, "GONGKAI_SQL_PROCESS_MEMORY", "4GB"),
