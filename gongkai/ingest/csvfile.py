@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from pathlib import Path
 
 from ..errors import SourceError
@@ -32,8 +33,20 @@ def read_csv_head(path: Path, declared: str, workdir: Path, limits: SourceLimits
     with target.open("r", encoding="utf-8-sig", newline="") as f:
         head_text = "".join(bounded_lines(f, HEAD_LINES, limits or SourceLimits(), path.name))
     delimiter = max([",", "\t", ";", "|"], key=lambda d: head_text.split("\n", 1)[0].count(d))
-    head = [[c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(head_text), delimiter=delimiter)]
+    spaced = delimiter != "\t" and re.search(f'"{re.escape(delimiter)}[ \t]+"', head_text) is not None
+    if spaced:  # `"a", "b"`: a quote after the space opens the cell; a reader that knows only RFC 4180 keeps it
+        target = _unspaced(target, workdir / f"{path.stem}.unspaced.csv", delimiter)
+    head = [[c if c.strip() else None for c in row]
+            for row in csv.reader(io.StringIO(head_text), delimiter=delimiter, skipinitialspace=spaced)]
     return Grid("csv", head, encoding=encoding, csv_path=target, delimiter=delimiter)
+
+
+def _unspaced(src: Path, dst: Path, delimiter: str) -> Path:
+    """``src`` (UTF-8) rewritten without the spaces after each delimiter, one record at a time."""
+    with src.open("r", encoding="utf-8-sig", newline="") as fi, dst.open("w", encoding="utf-8", newline="") as fo:
+        csv.writer(fo, delimiter=delimiter, lineterminator="\n").writerows(
+            csv.reader(fi, delimiter=delimiter, skipinitialspace=True))
+    return dst
 
 
 def _choose_encoding(path: Path, sample: bytes, declared: str) -> str:
@@ -66,25 +79,33 @@ def _choose_encoding(path: Path, sample: bytes, declared: str) -> str:
 
 
 def _implausible_gbk(sample: bytes) -> int | None:
-    """The line of the first garbled character when ``sample``'s multi-byte characters are mostly outside GB 2312.
+    """The line of the first garbled character when ``sample`` read as GBK is not Chinese text.
 
-    GB18030 decodes almost any bytes, so a Latin-1 ``Année`` reads as ``Ann閑`` without an error. Chinese text in
-    GBK is overwhelmingly GB 2312 (both bytes 0xA1–0xFE); single accented letters followed by ASCII are not.
+    GB18030 decodes almost any bytes, so a Latin-1 ``Année`` reads as ``Ann閑`` without an error. Two signs, either
+    enough: the multi-byte characters are mostly outside GB 2312 (both bytes 0xA1–0xFE), where Chinese text in GBK
+    overwhelmingly is; or a character outside GB 2312 directly follows an ASCII letter, as an accented letter inside
+    a Latin word does (``Soci|é|t``). Real rare characters of names (喆 86B4, 镕 E946, 珺 AC42) lie outside GB 2312
+    too, but follow Chinese text, not a Latin letter, so one such cell is no sign.
     """
     good = bad = 0
     first_bad: int | None = None
+    after_letter = False  # the previous byte was an ASCII letter on its own, not a GBK trail byte
     i, n = 0, len(sample)
     while i < n:
         b = sample[i]
         if b < 0x80:
+            after_letter = 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A
             i += 1
             continue
         t = sample[i + 1] if i + 1 < n else 0xA1
         if 0xA1 <= b <= 0xF7 and 0xA1 <= t <= 0xFE:
             good += 1
+        elif after_letter:
+            return sample[:i].count(b"\n") + 1
         else:
             bad += 1
             first_bad = first_bad if first_bad is not None else i
+        after_letter = False
         i += 2
     if first_bad is not None and (good == 0 or bad > max(2, good // 4)):
         return sample[:first_bad].count(b"\n") + 1
