@@ -209,9 +209,10 @@ def test_compliance_report_names_the_county_that_has_not_submitted(tmp_path: Pat
     p = Project(REPO, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
     p.run([BUNDLED])
     report = build(p, 2026, as_of=dt.date(2026, 12, 31), today=dt.date(2026, 12, 31))
-    [c] = report.partitions
+    [c] = [c for c in report.partitions if c.dataset == BUNDLED]
     assert {r.partition: r.status for r in c.rows}["532901"] == "overdue"  # 大理市 is registered, never submitted
     md = report.render("md")
-    assert "## 分县提交 Submissions by county" in md
+    assert "## 分单位提交 Submissions by agency" in md
     assert "| dibao-county-monthly | 532901 | 大理市 | 大理市民政局 |" in md
-    assert json.loads(report.render("json"))["partitions"][0]["counts"]["overdue"] == 1
+    [dibao] = [x for x in json.loads(report.render("json"))["partitions"] if x["dataset"] == BUNDLED]
+    assert dibao["counts"]["overdue"] == 1

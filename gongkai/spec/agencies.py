@@ -186,10 +186,29 @@ def _province(code: str) -> str:
     return code[:2] + "0000"
 
 
+def registry_of(spec: DatasetSpec) -> Registry | None:
+    """The agency registry a partitioned spec names, if any."""
+    return load_registry(spec.agencies_path) if spec.agencies_path else None
+
+
+def owned_partition(spec: DatasetSpec, agency: str) -> str | None:
+    """The partition of ``spec`` that ``agency`` (organization or title) answers for, if it answers for one."""
+    registry = registry_of(spec)
+    found = registry.find(agency) if registry else None
+    return found.partition if found else None
+
+
+def agency_names(specs: list[DatasetSpec]) -> list[str]:
+    """Every agency of the catalogue by title: the datasets' publishers and the agencies of their registries (a
+    department that submits its part of an assembled dataset reports on it, though it publishes none itself)."""
+    return sorted({s.publisher.name for s in specs}
+                  | {a.title for s in specs if (r := registry_of(s)) for a in r.agencies})
+
+
 def submissions(spec: DatasetSpec) -> list[tuple[Path, str | None]]:
     """A partitioned dataset's configured source files, one submission each, with the agency submitting it: the
     registry's organization whose folder holds the file (each agency's inbox), else None (refused as unnamed)."""
-    registry = load_registry(spec.agencies_path) if spec.agencies_path else None
+    registry = registry_of(spec)
     out = []
     for path in spec.source_paths():
         agency = registry.find(path.parent.name) if registry else None
