@@ -131,7 +131,8 @@ def test_county_outside_the_registry_refused(registered: Project, lottery_rows, 
      "  - {organization: c-d, title: 乙县, region: '530102'}\n"
      "  - {organization: e-f, title: 丙县, region: '110101'}\n", "多个省份"),
     ("agencies:\n  - {organization: a-b, title: 甲县, region: '533422'}\n"
-     "  - {organization: a-b, title: 乙县, region: '533423'}\n", "重复"),    # departments: a partition owned twice, or a value no partition may take
+     "  - {organization: a-b, title: 乙县, region: '533423'}\n", "重复"),
+    # departments: a partition owned twice, or a value no partition may take
     ("agencies:\n  - {organization: a-b, title: 甲厅, region: '530000', partition: 甲厅}\n"
      "  - {organization: c-d, title: 乙厅, region: '530000', partition: 甲厅}\n", "负责同一个分区「甲厅」"),
     ("agencies:\n  - {organization: a-b, title: 甲县, region: '533422'}\n"
