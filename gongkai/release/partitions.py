@@ -135,18 +135,20 @@ def assemble(con: duckdb.DuckDBPyConnection, parts: list[Path], key: list[str]) 
 def changed_views(con: duckdb.DuckDBPyConnection, dataset_dir: Path, listed: list[dict[str, Any]] | None,
                   parts: list[Path], previous_parquet: Path) -> int | None:
     """Views ``previous_changed`` and ``final_changed``: the rows of the previous version and of table ``final``
-    in the parts one holds and the other does not. Every row that can differ is in them (a part both hold gives
-    the same rows), so the changelog compares only these, not the whole dataset. Returns how many rows of
-    ``final`` come from the parts both hold; None when the previous version lists no parts (it was not
-    partitioned) or one of them is gone: then the whole is compared."""
+    in the parts one holds and the other does not, each read once. Every row that can differ is in them (a part
+    both hold gives the same rows), so the changelog compares only these, not the whole dataset. Returns how many
+    rows of ``final`` come from the parts both hold; None when the previous version lists no parts (it was not
+    partitioned), one of them is gone, or most parts are new (the first assembly: reading them again would cost
+    more than comparing the whole)."""
     if not listed:
         return None
     before = {dataset_dir / e["file"] for e in listed}
     old, new = sorted(before - set(parts)), sorted(set(parts) - before)
-    if not all(p.is_file() for p in old):
+    if not all(p.is_file() for p in old) or 2 * len(new) > len(parts):
         return None
-    con.execute(f"CREATE OR REPLACE VIEW previous_changed AS {_rows_as(f'read_parquet({lit(previous_parquet)})', old)}")
-    con.execute(f"CREATE OR REPLACE VIEW final_changed AS {_rows_as(FINAL, new)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE previous_changed AS "
+                f"{_rows_as(f'read_parquet({lit(previous_parquet)})', old)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE final_changed AS {_rows_as(FINAL, new)}")
     both = con.execute(f"SELECT (SELECT count(*) FROM {FINAL}) - (SELECT count(*) FROM final_changed)").fetchone()
     return int(both[0])  # type: ignore[index]
 
