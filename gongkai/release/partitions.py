@@ -1,7 +1,7 @@
 """Partitioned datasets: one submission per partition (a county's file), the release assembled from all of them.
 
 Layout: ``<store>/<dataset>/partitions/<value>/s<N>.parquet`` (the submission's published rows, after the gate)
-and ``s<N>.json`` (its source sha256, submitter, rows). A submission replaces only its own partition; a release is
+and ``s<N>.json`` (its sha256, recorded once, source sha256, submitter, rows). A submission replaces only its own partition; a release is
 the union of every partition's latest submission, ordered by primary key, so that it can be rebuilt from the parts
 byte for byte (:func:`rebuild_csv`, used by ``gongkai verify``).
 """
