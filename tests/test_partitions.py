@@ -175,3 +175,24 @@ def test_a_parts_sha256_is_recorded_when_it_is_staged(partitioned: Project, lott
         f"partitions/{v}/s{n}.parquet": sha256_file(ddir / "partitions" / v / f"s{n}.parquet") for v, n in ((a, 2), (b, 1))}
     assert "13912345678" not in (o.path / "manifest.json").read_text(encoding="utf-8")
     assert verify(ddir).ok
+
+
+def test_a_personal_number_is_no_partition_name() -> None:
+    """A part's path is listed in every manifest: a partition value that reads as a mobile number is refused, and
+    the refusal shows it masked."""
+    import duckdb
+
+    from gongkai.ingest.workspace import PROTECTED
+    from gongkai.release.partitions import submission_value
+    from gongkai.report import Report
+    from tests.conftest import REPO
+
+    spec = Project(REPO).spec("dibao-county-monthly")
+    con = duckdb.connect()
+    for value, accepted in (("13512342210", False), ("533422", True)):
+        con.execute(f"CREATE OR REPLACE TABLE {PROTECTED} AS SELECT 'f.csv' AS _file, NULL AS _sheet, 2 AS _row, "
+                    f"0 AS _src, '{value}' AS region_code")
+        report = Report(spec.id)
+        assert (submission_value(spec, con, None, report) == value) is accepted
+        assert "13512342210" not in json.dumps([p.__dict__ for p in report.problems], ensure_ascii=False)
+        assert [p.type for p in report.problems] == ([] if accepted else ["partition-error"])

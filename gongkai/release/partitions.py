@@ -87,9 +87,10 @@ def submission_value(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, named: s
                                "或用 --partition 指明本次提交的分区。",
                                file=file, sheet=sheet, row=row, field=f, value=v))
         return None
-    if not SAFE_VALUE.match(value):
-        report.add(Problem("partition-error", f"分区值「{value}」不能用作分区名", "分区字段只能是代码或简短名称。",
-                           field=f, value=value))
+    if not SAFE_VALUE.match(value) or scrub(value) != value:  # a part's path is in every manifest: no number
+        report.add(Problem("partition-error", f"分区值「{scrub(value)}」不能用作分区名",
+                           "分区字段只能是代码或简短名称，不能是身份证号、手机号等个人信息。",
+                           field=f, value=scrub(value)))
         return None
     return value
 
