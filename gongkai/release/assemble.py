@@ -96,7 +96,8 @@ def _stage(spec: DatasetSpec, ddir: Path, current: dict[str, parts_mod.Part], su
         materialise(spec, ws.con, protection)
         source_sha = ",".join(s.get("sha256", "") for s in report.sources)
         part = parts_mod.stage_part(ddir, value, ws.con, {"source_sha256": source_sha, "submitter": submitter,
-                                                          "sources": [s.get("name") for s in report.sources]})
+                                                          "sources": [s.get("name") for s in report.sources],
+                                                          "protection": protection.counts})
         return "valid", report, protection, part
 
 
@@ -116,6 +117,8 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
     from .withdraw import release_base, withdrawn_fingerprints
 
     others = [p.path for v, p in current.items() if v not in staged]
+    protection = _whole_protection(protection, [p for v, p in current.items() if v not in staged] + [*staged.values()])
+    report.protection = protection.to_dict()
     key = [k for k in spec.primary_key if k not in protection.dropped_fields]
     files = [*others, *(p.path for p in staged.values())]
     parts_mod.assemble(ws.con, files, key)
@@ -153,6 +156,20 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
         _add_partitions(tmp, manifest, entries, changed)
         path = store.commit(spec.id, tmp, version)
     return "released", report, version, path, manifest
+
+
+def _whole_protection(last: Protection, parts: list[parts_mod.Part]) -> Protection:
+    """What the privacy policy changed in the whole release: every part's counts summed (each part records its
+    own when it is staged; a part staged before counts were recorded adds none). Dropped fields and suppression
+    are the policy's, the same for every submission."""
+    from dataclasses import replace
+
+    counts: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for field, rules in (part.meta.get("protection") or {}).items():
+            for rule, n in rules.items():
+                counts.setdefault(field, {})[rule] = counts.get(field, {}).get(rule, 0) + int(n)
+    return replace(last, counts=counts)
 
 
 DEFAULT_DROP_RATIO = 0.9  # without a row-count rule in the suite, a total under 90% of the previous one warns
