@@ -109,7 +109,7 @@ def _source_personal_values() -> set[str]:
     """Every ID, phone and card number in the bundled recipient sources."""
     found: set[str] = set()
     for d in RECIPIENTS:
-        for p in (REPO / "datasets" / "samples" / d).iterdir():
+        for p in sorted(f for f in (REPO / "datasets" / "samples" / d).rglob("*") if f.is_file()):  # county folders
             if p.suffix == ".xlsx":
                 import openpyxl
 
