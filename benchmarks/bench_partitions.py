@@ -21,7 +21,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gongkai import Project
 from gongkai.settings import Settings
-from tests.conftest import REPO, generator, lottery_csv
+from tests.conftest import REPO, generator, lottery_csv, strip_partition
 
 DS = "lottery-welfare-projects"
 
@@ -33,7 +33,7 @@ def main() -> None:
     a = ap.parse_args()
     import random
 
-    rows = generator.lottery_projects(random.Random(generator.SEED))
+    rows = generator.welfare_lottery(generator.lottery_projects(random.Random(generator.SEED)))
     code = str(rows[0]["行政区划代码"])
     county = [r for r in rows if str(r["行政区划代码"]) == code]
     with tempfile.TemporaryDirectory() as tmp_s:
@@ -41,8 +41,7 @@ def main() -> None:
         root = tmp / "proj"
         for d in ("datasets", "schemas", "validation"):
             shutil.copytree(REPO / d, root / d, ignore=shutil.ignore_patterns("samples"))
-        spec = root / "datasets" / f"{DS}.dataset.yaml"
-        spec.write_text(spec.read_text(encoding="utf-8") + "partition:\n  field: region_code\n", encoding="utf-8")
+        strip_partition(root, DS, keep_field=True)  # no registry: the generated counties submit unnamed
         project = Project(root, store=tmp / "store", settings=Settings(cache=tmp / "cache"))
         t = time.perf_counter()
         project.release(DS, [lottery_csv(tmp, county, "first.csv")])
