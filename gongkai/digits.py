@@ -136,9 +136,9 @@ def prefilter_pattern() -> str:
     """A regex on the raw text, true wherever a personal number could stand after folding (RE2 and Python).
 
     On cells of ordinary characters: a personal number of 15+ digits is a run of 15+ digits (separators between)
-    from some group start, and one of 11–14 digits is a mobile, whose group starts with 1 or 8 (86…). An office
-    landline ``0871-65123456`` is neither (12 digits from a 0; its 8-digit group starts with 2–9) and never
-    reaches :func:`~gongkai.gate.pii.find`. A cell holding any other character that folds (other scripts' digits,
+    from some group start, and one of 11–14 digits is a mobile, whose group starts with 1, 8 (86…) or 01 (the
+    trunk prefix 0). An office landline ``0871-65123456`` is neither (12 digits from a 0; its 8-digit group starts
+    with 2–9) and never reaches :func:`~gongkai.gate.pii.find`. A cell holding any other character that folds (other scripts' digits,
     format characters, ⑩…) always passes, as does a run of 11 Chinese numerals. Small character classes keep the
     regex a fast automaton: the same test with every folding character in its classes was 100× slower.
     """
@@ -146,7 +146,7 @@ def prefilter_pattern() -> str:
     s = _cls(COMMON_SEPARATORS)
     exotic = _cls("".join(c for c in table() if c not in COMMON_DIGITS + COMMON_SEPARATORS))
     cn = _cls(CN_CHARS)
-    return (f"(?:^|[^{d[1:-1]}])(?:{d}(?:{s}*{d}){{14}}|[18１８](?:{s}*{d}){{10}})|{exotic}"
+    return (f"(?:^|[^{d[1:-1]}])(?:{d}(?:{s}*{d}){{14}}|(?:[18１８]|[0０]{s}*[1１])(?:{s}*{d}){{10}})|{exotic}"
             f"|{cn}(?:{s}*{cn}){{10}}")
 
 

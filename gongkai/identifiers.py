@@ -4,7 +4,8 @@
 
 Kinds (see ``KINDS``): 居民身份证号 (GB 11643: structure, birth date, address code, MOD 11-2 check character),
 统一社会信用代码 (GB 32100: character set, GB/T 2260 region part, check character), 行政区划代码 (GB/T 2260 against
-the national list in ``gongkai/data/region-codes.csv``: current codes only, or abolished ones too), phone numbers
+the national list in ``gongkai/data/region-codes.csv``: current codes only, or abolished ones too, or — given the
+record's date — the codes in use that year), phone numbers
 (mobile or landline, several separated by 、/；) and hotlines (a phone or a service number such as 12317 or 400).
 
 :func:`reason` gives the reason a value is invalid, or None; :mod:`gongkai.gate.identifier_sql` is the same rule
@@ -50,20 +51,41 @@ KINDS: dict[str, Kind] = {
 }
 
 
+OPEN = 9999  # the last year of a span still in use
+# the hint of a region-code field judged on the record's own date (a spec whose deadline.from names a date field)
+DATED_REGION_HINT = ("填写记录日期当年使用的6位行政区划代码（GB/T 2260，各代码的使用年份见 gongkai/data/region-codes.csv "
+                     "的 years 列）；若代码无误，请核对记录的日期。")
+
+
 @dataclass(frozen=True)
 class Region:
     code: str
     name: str
-    valid_to: str  # last year in use; empty while current
+    valid_to: str  # the first year whose 31 December list no longer holds the code; empty while current
     level: str = ""  # province, prefecture or county
     parent: str = ""  # the prefecture's (or province's) code
+    years: str = ""  # every span of use, "1983-1986;1990-1994" (end as valid_to); empty: always (group codes)
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The spans of use as (first, last) years a record may be dated in. The lists are as of 31 December,
+        so a code created or abolished during a year is accepted for that whole year: both ends count."""
+        return [(int(a), int(b or OPEN)) for a, b in (s.split("-") for s in self.years.split(";"))] if self.years \
+            else [(0, OPEN)]
+
+    def in_use(self, year: int) -> bool:
+        return any(a <= year <= b for a, b in self.spans())
+
+    def used(self) -> str:
+        """The years of use as a clerk reads them: 1983年启用，1986年停用；1990年启用，1994年停用."""
+        return "；".join(f"{a}年启用" + (f"，{b}年停用" if b != OPEN else "") for a, b in self.spans())
 
 
 @cache
 def regions() -> dict[str, Region]:
     """The GB/T 2260 list shipped with gongkai, by code."""
     with open(REGION_CODES, encoding="utf-8", newline="") as f:
-        return {r["code"]: Region(r["code"], r["name"], r["valid_to"], r["level"], r["parent"]) for r in csv.DictReader(f)}
+        return {r["code"]: Region(r["code"], r["name"], r["valid_to"], r["level"], r["parent"], r["years"])
+                for r in csv.DictReader(f)}
 
 
 # -- Python rules -------------------------------------------------------------------------------------------------
@@ -77,8 +99,10 @@ def uscc_check_char(first17: str) -> str:
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
-def reason(kind: str, value: str, today: dt.date | None = None) -> str | None:
-    """Why ``value`` is not a valid ``kind``, or None when it is."""
+def reason(kind: str, value: str, today: dt.date | None = None, on: dt.date | None = None,
+           date_label: str = "记录日期") -> str | None:
+    """Why ``value`` is not a valid ``kind``, or None when it is. ``on``: the record's date, by which a
+    ``region-code`` is judged when given (else by today); ``date_label``: that date's column, for the message."""
     v = value.strip()
     match kind:
         case "resident-id":
@@ -108,6 +132,11 @@ def reason(kind: str, value: str, today: dt.date | None = None) -> str | None:
             region = regions().get(v)
             if region is None:
                 return "不是行政区划代码" if re.fullmatch(r"[0-9]{6}", v) else "应为6位数字"
+            if kind == "region-code" and on is not None:
+                if region.in_use(on.year):
+                    return None
+                when = "尚未启用" if on.year < region.spans()[0][0] else "已停用"
+                return f"{date_label} {on.isoformat()} 时该代码{when}（{region.name}，{region.used()}）"
             if kind == "region-code" and region.valid_to:
                 return f"是已撤销的代码（{region.name}，{region.valid_to}年起不再使用）"
             return None

@@ -11,6 +11,7 @@ DOMAINS: dict[str, str] = {
     "disaster-relief": "灾害事故救援",
     "culture-sports": "公共文化体育",
     "budget": "预决算",
+    "open-government": "政务公开",  # the 条例's own duties: 依申请公开, annual reports
 }
 
 FREQUENCIES: dict[str, str] = {

@@ -19,6 +19,7 @@ from .conftest import REPO, lottery_csv, problems, project_copy
 
 DS = "lottery-welfare-projects"
 REGISTRY = REPO / "datasets" / "agencies" / "minzheng.yaml"
+DEPARTMENTS = REPO / "datasets" / "agencies" / "departments.yaml"
 
 
 @pytest.fixture
@@ -37,12 +38,48 @@ def county(rows: list[dict[str, object]], code: str) -> list[dict[str, object]]:
 
 def test_registry_is_the_catalogs_organizations() -> None:
     orgs = {o["name"]: o["title"] for o in yaml.safe_load((REPO / "ckan_config" / "organizations.yaml").read_text("utf-8"))}
-    for path in sorted((REPO / "datasets" / "agencies").glob("*.yaml")):  # 民政, 体育, 乡村振兴
+    for name in ("minzheng", "tiyu", "xiangcun-zhenxing"):  # the registries by region (departments.yaml: below)
+        path = REPO / "datasets" / "agencies" / f"{name}.yaml"
         reg = load_registry(path)
         for a in reg.agencies:
             assert orgs.get(a.organization) == a.title, (path.name, a)
         assert {a.level for a in reg.agencies} == {"province", "prefecture", "county"}, path.name
     assert load_registry(REGISTRY).partitions["533422"].title == "德钦县民政局"
+
+
+def test_departments_registry_names_partitions_by_department() -> None:
+    """A department owns the partition its rows name (部门 = 省民政厅), not a region; 省人民政府办公厅 owns none."""
+    orgs = {o["name"]: o["title"] for o in yaml.safe_load((REPO / "ckan_config" / "organizations.yaml").read_text("utf-8"))}
+    reg = load_registry(DEPARTMENTS)
+    assert all(orgs.get(a.organization) == a.title for a in reg.agencies)
+    assert sorted(reg.partitions) == ["省卫生健康委", "省教育厅", "省民政厅", "省生态环境厅", "省财政厅"]
+    assert reg.partitions["省民政厅"].organization == "sheng-minzheng"
+    assert reg.find("省人民政府办公厅") is not None and "530000" not in reg.partitions
+    p = reg.refusal("sheng-jiaoyu", "省民政厅", "department")
+    assert p is not None and p.message == "省教育厅无权提交分区「省民政厅」：该分区由省民政厅负责"
+    assert "本单位" in p.hint and "sheng-minzheng" in p.hint
+    unknown = reg.refusal("sheng-jiaoyu", "省外事办", "department")
+    assert unknown is not None and unknown.message == "分区「省外事办」不在单位名册 departments.yaml 中，没有负责提交的单位"
+    assert "partition" in unknown.hint and "行政区划" not in unknown.hint
+    assert reg.refusal("省教育厅", "省教育厅", "department") is None
+
+
+def test_each_department_submits_its_own_accounts(tmp_path: Path) -> None:
+    """部门决算: every department's file in its own inbox, one version naming each submitter; a department sending
+    another's accounts is refused and nothing is written."""
+    p = Project(REPO, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
+    [o] = p.run(["department-budgets"])
+    assert (o.status, o.version) == ("released", "v1"), [x.message for x in o.report.problems]
+    assert o.manifest is not None and {e["partition"]: e["submitter"] for e in o.manifest["partitions"]} == {
+        "省民政厅": "sheng-minzheng", "省教育厅": "sheng-jiaoyu", "省卫生健康委": "sheng-weisheng-jiankang",
+        "省生态环境厅": "sheng-shengtai-huanjing", "省财政厅": "sheng-caizheng"}
+    assert p.spec("department-budgets").publisher.name == "省财政厅"  # assembles and publishes the whole
+    mine = next((REPO / "datasets" / "samples" / "department-budgets" / "sheng-minzheng").glob("*.xlsx"))
+    refused = p.release("department-budgets", [mine], submitter="省教育厅")
+    assert refused.status == "invalid"
+    assert [x.message for x in problems(refused, "submitter-error")] == [
+        "省教育厅无权提交分区「省民政厅」：该分区由省民政厅负责"]
+    assert p.store.latest("department-budgets") == "v1"
 
 
 def test_owner_submits_its_own_county(registered: Project, lottery_rows, tmp_path: Path) -> None:
@@ -98,6 +135,12 @@ def test_county_outside_the_registry_refused(registered: Project, lottery_rows, 
      "  - {organization: e-f, title: 丙县, region: '110101'}\n", "多个省份"),
     ("agencies:\n  - {organization: a-b, title: 甲县, region: '533422'}\n"
      "  - {organization: a-b, title: 乙县, region: '533423'}\n", "重复"),
+    # departments: a partition owned twice, or a value no partition may take
+    ("agencies:\n  - {organization: a-b, title: 甲厅, region: '530000', partition: 甲厅}\n"
+     "  - {organization: c-d, title: 乙厅, region: '530000', partition: 甲厅}\n", "负责同一个分区「甲厅」"),
+    ("agencies:\n  - {organization: a-b, title: 甲县, region: '533422'}\n"
+     "  - {organization: c-d, title: 乙局, region: '530000', partition: '533422'}\n", "负责同一个分区「533422」"),
+    ("agencies:\n  - {organization: a-b, title: 甲厅, region: '530000', partition: 'a b'}\n", "键 agencies.0.partition"),
 ])
 def test_bad_registry_refused_in_chinese(tmp_path: Path, text: str, words: str) -> None:
     p = tmp_path / f"r{abs(hash(text))}.yaml"
@@ -217,7 +260,7 @@ def test_compliance_report_names_the_county_that_has_not_submitted(tmp_path: Pat
     statuses = {r.partition: r.status for r in c.rows}
     assert statuses["532901"] == "overdue"  # 大理市 is registered, never submitted
     md = report.render("md")
-    assert "## 分县提交 Submissions by county" in md
+    assert "## 分单位提交 Submissions by agency" in md
     assert "| dibao-county-monthly | 532901 | 大理市 | 大理市民政局 |" in md
     [published] = [x for x in json.loads(report.render("json"))["partitions"] if x["dataset"] == BUNDLED]
     assert published["counts"]["overdue"] == list(statuses.values()).count("overdue") == len(statuses) - 3

@@ -1,6 +1,11 @@
-"""The 政府信息公开工作年度报告 tables match counts worked out by hand from the bundled register sample
-(datasets/samples/information-requests/依申请公开登记.csv: 7 requests of 2026; 自然人 001, 003, 005, 007; 商业企业 002;
-法律服务机构 004; 科研机构 006; 007 not yet answered)."""
+"""The 政府信息公开工作年度报告 tables match counts worked out by hand from the bundled register samples, one per
+organ (datasets/samples/information-requests/<organization>/): each organ reports its own requests.
+
+- 省财政厅: 7 requests of 2026; 自然人 001, 003, 005, 007; 商业企业 002; 法律服务机构 004; 科研机构 006; 007 not yet
+  answered.
+- 省民政厅: 5 requests of 2026; 自然人 001 (部分公开), 003 (予以公开), 005 (received 30 November, not yet answered);
+  社会公益组织 002 (予以公开); 其他 004 (其他处理).
+- 省教育厅 2 (自然人, 法律服务机构), 省卫生健康委 1 (商业企业), 省生态环境厅 2 (自然人, 科研机构): 17 in all."""
 
 from __future__ import annotations
 
@@ -39,6 +44,29 @@ def test_request_tables_match_the_hand_count(project: Project) -> None:
     assert "张**" not in (release / "data.csv").read_text(encoding="utf-8")  # no applicant is published
     assert "applicant_name" not in (release / "data.csv").read_text(encoding="utf-8").splitlines()[0]
     assert (release / "findings.csv").read_text(encoding="utf-8").count("answered-within-deadline") == 1  # YSQ2026-005
+
+
+def _requests(project: Project, agency: str) -> dict[str, list[str]]:
+    [requests] = [t for t in build(project, agency, 2026).tables if t[0].startswith("三")]
+    return {r[0]: r[1:] for r in requests[2]}
+
+
+def test_each_organ_reports_its_own_requests(project: Project) -> None:
+    rows = _requests(project, "省民政厅")
+    assert rows["一、本年新收政府信息公开申请数量"] == ["3", "0", "0", "1", "0", "1", "5"]
+    assert rows["三、本年度办理结果：予以公开"] == ["1", "0", "0", "1", "0", "0", "2"]
+    assert rows["三、本年度办理结果：部分公开"] == ["1", "0", "0", "0", "0", "0", "1"]
+    assert rows["三、本年度办理结果：其他处理"] == ["0", "0", "0", "0", "0", "1", "1"]
+    assert rows["四、结转下年度继续办理"] == ["1", "0", "0", "0", "0", "0", "1"]
+    assert _requests(project, "省卫生健康委")["一、本年新收政府信息公开申请数量"] == ["0", "1", "0", "0", "0", "0", "1"]
+    assert not [t for t in build(project, "省卫生健康委", 2026).tables if t[0].endswith("规范性文件")]  # not its list
+
+
+def test_the_assembling_office_reports_every_organ(project: Project) -> None:
+    """省人民政府办公厅 publishes the register and answers for no partition of it: its report covers them all."""
+    rows = _requests(project, "省人民政府办公厅")
+    assert rows["一、本年新收政府信息公开申请数量"] == ["9", "2", "2", "1", "2", "1", "17"]
+    assert rows["四、结转下年度继续办理"] == ["2", "0", "0", "0", "0", "0", "2"]
 
 
 def test_the_cli_writes_every_format(project: Project, tmp_path: Path) -> None:

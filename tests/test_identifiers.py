@@ -44,6 +44,7 @@ CASES = [
     ("region-code", "530102", None),
     ("region-code", "441900", None),  # 东莞市: a prefecture with no counties, not a digit-range rule
     ("region-code", "530121", "已撤销"),  # 呈贡县, 2011
+    ("region-code", "500105", "已撤销的代码（江北区，2025年起不再使用）"),  # Chongqing's 2025 change
     ("region-code", "532122", "已撤销"),  # 鲁甸县 moved to 530621
     ("region-code", "539999", "不是行政区划代码"),
     ("region-code", "53010", "应为6位数字"),
@@ -135,7 +136,9 @@ def test_region_code_list_is_national_with_history() -> None:
 
 
 def test_region_code_list_rebuilds_from_its_source() -> None:
-    """The shipped list is yescallop/areacodes' result.csv (commit eed219a) plus the 市辖区/县 group codes."""
+    """The shipped list is yescallop/areacodes' result.csv as of 2025-12-31 plus the 市辖区/县 group codes. The
+    fixture is its 2024 state (commit eed219a): rebuilt from it, the list differs exactly by 2025's changes —
+    Chongqing's 江北区 and 渝北区 abolished, 两江新区 created — so each code's years of use come from the source."""
     import gzip
     import importlib.util
 
@@ -144,11 +147,51 @@ def test_region_code_list_rebuilds_from_its_source() -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     with open(identifiers.REGION_CODES, encoding="utf-8") as f:
-        committed = list(csv.DictReader(f))
+        committed = {r["code"]: r for r in csv.DictReader(f)}
     source = gzip.decompress((FIXTURES / "areacodes-eed219a-result.csv.gz").read_bytes()).decode("utf-8")
-    assert mod.parse(source, committed) == committed
-    real = [r for r in committed if r["name"] not in mod.GROUPS]
-    assert len(real) == 6450 and sum(1 for r in real if not r["valid_to"]) == 3213
+    rebuilt = {r["code"]: r for r in mod.parse(source, list(committed.values()))}
+    changed = {c for c in committed.keys() | rebuilt.keys() if committed.get(c) != rebuilt.get(c)}
+    assert changed == {"500105", "500112", "500157"}
+    assert (committed["500105"]["valid_to"], committed["500105"]["years"]) == ("2025", "1997-2025")
+    assert rebuilt["500105"]["valid_to"] == "" and "500157" not in rebuilt
+    assert committed["500157"]["name"] == "两江新区" and committed["500157"]["years"] == "2025-"
+    real = [r for r in committed.values() if r["name"] not in mod.GROUPS]
+    assert len(real) == 6451 and sum(1 for r in real if not r["valid_to"]) == 3212
+    # the historical code list of the foreign keys is the same list
+    with open(REPO / "schemas" / "codes" / "region-codes-historical.csv", encoding="utf-8") as f:
+        assert {r["code"]: r for r in csv.DictReader(f)} == committed
+
+
+# (code, record date, expected reason fragment or None): the lists are as of 31 December, so a code created or
+# abolished during a year is valid for records of that whole year
+DATED = [
+    ("500105", "2025-03-01", None),  # 江北区, abolished in November 2025: a record of early 2025 may carry it
+    ("500105", "2025-12-31", None),
+    ("500105", "2026-01-05", "已停用（江北区，1997年启用，2025年停用）"),
+    ("500157", "2025-12-01", None),  # 两江新区, created 2025
+    ("500157", "2024-06-30", "尚未启用（两江新区，2025年启用）"),
+    ("330113", "2022-05-01", None),  # 临平区, created 2021
+    ("330114", "2021-01-15", None),
+    ("330114", "2019-05-01", "发放日期 2019-05-01 时该代码尚未启用（钱塘区，2021年启用）"),
+    ("422921", "1994-06-01", None),  # 神农架林区: 1983–1986 and 1990–1994
+    ("422921", "1988-01-01", "已停用"),
+    ("422921", "2025-03-01", "已停用（神农架林区，1983年启用，1986年停用；1990年启用，1994年停用）"),
+    ("530121", "2010-01-01", None),  # 呈贡县, abolished 2011: refused by today's list, fine for its time
+    ("530102", "2025-01-01", None),
+    ("539999", "2025-01-01", "不是行政区划代码"),
+]
+
+
+@pytest.mark.parametrize(("code", "on", "expected"), DATED)
+def test_region_code_on_the_records_date(con: duckdb.DuckDBPyConnection, code: str, on: str,
+                                         expected: str | None) -> None:
+    day = dt.date.fromisoformat(on)
+    got = reason("region-code", code, on=day, date_label="发放日期")
+    assert (got is None) if expected is None else (got is not None and expected in got), got
+    sql = identifier_sql.reason_sql("region-code", "v", on="d", date_label="发放日期")
+    assert con.execute(f"SELECT {sql} FROM (SELECT ? AS v, ?::DATE AS d)", [code, day]).fetchall()[0][0] == got
+    undated = con.execute(f"SELECT {sql} FROM (SELECT ? AS v, NULL::DATE AS d)", [code]).fetchall()[0][0]
+    assert undated == reason("region-code", code)  # no date in the row: today's list
 
 
 @pytest.mark.parametrize(("code", "expected"), [
@@ -261,3 +304,54 @@ def test_uscc_of_a_development_zone_passes(con: duckdb.DuckDBPyConnection, zone:
     assert reason("uscc", good) is None and _sql_reason(con, "uscc", good) is None
     bad = good[:17] + ("0" if good[17] != "0" else "1")
     assert reason("uscc", bad) == _sql_reason(con, "uscc", bad) == f"校验码应为 {good[17]}"
+
+
+def _relief_source(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:
+    """The disaster-relief sample (dated by 发放日期, its spec's deadline.from) with (县级区划代码, 发放日期) per row."""
+    src = next((REPO / "datasets" / "samples" / "disaster-relief-recipients").glob("*.csv"))
+    with open(src, encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    header, body = table[0], table[1:len(rows) + 1]
+    for row, (code, day) in zip(body, rows, strict=True):
+        row[header.index("县级区划代码")], row[header.index("发放日期")] = code, day
+    out = tmp_path / "relief.csv"
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *body])
+    return out
+
+
+def test_a_dated_dataset_judges_region_codes_on_each_records_date(project: Project, tmp_path: Path) -> None:
+    rows = [("500105", "2025-03-01"), ("500105", "2026-01-05"), ("330114", "2022-05-01"), ("330114", "2019-05-01"),
+            ("422921", "1994-06-01"), ("422921", "2000-01-01"), ("500157", "2025-11-20"), ("533401", "2025-04-01")]
+    outcome = project.validate("disaster-relief-recipients", sources=[_relief_source(tmp_path, rows)])
+    found = {p.row: p for p in problems(outcome, "identifier-error")}
+    assert set(found) == {3, 5, 7}  # header is line 1: rows 2.. in the order above
+    assert found[3].message == "「500105」不是有效的行政区划代码：发放日期 2026-01-05 时该代码已停用（江北区，1997年启用，2025年停用）"
+    assert "发放日期 2019-05-01 时该代码尚未启用（钱塘区，2021年启用）" in found[5].message
+    assert "神农架林区" in found[7].message and found[7].field == "county_code" and found[7].value == "422921"
+    assert "核对记录的日期" in found[3].hint
+    assert not problems(outcome, "foreign-key")  # the foreign key holds every code that has existed
+
+
+def test_an_undated_dataset_judges_region_codes_by_todays_list(project: Project, tmp_path: Path) -> None:
+    """The facilities directory's spec names no record date (deadline.from: source): current codes only."""
+    src = next((REPO / "datasets" / "samples" / "culture-sports-facilities").glob("*.csv"))
+    lines = src.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:3]]
+    rows[0][header.index("行政区划代码")] = "500105"
+    bad = tmp_path / "facilities.csv"
+    bad.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    found = problems(project.validate("culture-sports-facilities", sources=[bad]), "identifier-error")
+    assert [(p.row, p.message) for p in found] == [(2, "「500105」不是有效的行政区划代码：是已撤销的代码（江北区，2025年起不再使用）")]
+
+
+def test_a_dated_spec_whose_foreign_key_holds_only_current_codes_is_refused(tmp_path: Path) -> None:
+    from .conftest import project_copy
+
+    root = project_copy(tmp_path)
+    schema = root / "schemas" / "disaster-relief-recipients.schema.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace('"region-codes-historical"', '"region-codes"'),
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match="region-codes-historical"):
+        Project(root).spec("disaster-relief-recipients")

@@ -229,12 +229,27 @@ def test_unanswered_requests_are_warned_before_and_after_their_answer_deadline(
     [soon] = requests(D(2026, 12, 9))
     assert (soon.kind, soon.data["request_no"], soon.data["due"], soon.data["working_days_left"]) == (
         "request-upcoming", "YSQ2026-007", "2026-12-14", 3)
+    assert soon.data["agency"] == "省财政厅"  # the organ that received it, not the register's publisher
     assert requests(D(2026, 12, 10)) == []  # already told
     [late] = requests(D(2026, 12, 16))
-    assert (late.kind, late.data["working_days_late"], late.data["agency"]) == ("request-overdue", 2, "省财政厅")
+    assert (late.kind, late.data["working_days_late"]) == ("request-overdue", 2)
     assert requests(D(2026, 12, 17)) == []
     mails = [m for _, m in sink.messages if "依申请公开" in m["Subject"]]
     assert len(mails) == 2 and "YSQ2026-007" in mails[1]["Subject"] and "已逾期" in mails[1]["Subject"]
+    assert mails[0].get_content().startswith("省财政厅：")
     assert "赵" not in "".join(m.get_content() for m in mails)  # no applicant in any notice
     assert [x["event"] for x in receiver.posts if x["event"].startswith("request-")] == [
         "request-upcoming", "request-overdue"]
+
+
+def test_each_open_request_names_the_organ_that_must_answer(tmp_path: Path) -> None:
+    """The register holds every organ's requests: 省财政厅's YSQ2026-007 (due 2026-12-14) and 省民政厅's own
+    YSQ2026-005, received 2026-11-30: 20 working days end on 2026-12-28 (no holiday in December)."""
+    from gongkai.schedule.requests import open_requests
+
+    project = Project(REPO, store=tmp_path / "store")
+    assert project.release("information-requests").status == "released"
+    got = {(r.agency, r.request_no, r.status, r.due) for r in
+           open_requests(project, ["information-requests"], D(2026, 12, 23), 3)}
+    assert got == {("省财政厅", "YSQ2026-007", "overdue", "2026-12-14"),
+                   ("省民政厅", "YSQ2026-005", "upcoming", "2026-12-28")}

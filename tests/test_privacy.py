@@ -40,6 +40,8 @@ def make_id(region: int, born: dt.date, seq: int) -> str:
     (make_id(999999, dt.date(1911, 1, 1), 1), "id18"),   # unknown region code: still an ID
     ("110105491231002", "id15"),
     ("13512345678", "mobile"), ("+86 135 1234 5678", "mobile"), ("8613512345678", "mobile"),
+    ("013512345678", "mobile"), ("0-135-1234-5678", "mobile"),   # the trunk prefix 0, dialled from a landline
+    ("010-12345678", None), ("01012345678", None),              # a Beijing landline is no mobile
     ("4111111111111111", "bank"), ("6217 0000 0000 0000 009", None),
     ("110105194912310021", None),               # wrong check digit
     ("110105194902300025", None),               # 30 February

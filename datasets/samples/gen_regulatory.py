@@ -13,7 +13,8 @@
 - ``drinking-water-quality``: Q1–Q3 2025 as GBK CSVs with 万吨 headers, Q4 as an XLSX with a 单位：万吨 note;
   one source is shut for repairs in Q3 (explained in 备注);
 - ``eia-approvals``: a UTF-8-with-BOM CSV with multi-line cells and Chinese dates; notice windows over holidays;
-- ``department-budgets``: one XLSX per department: title, 单位：万元 note, two-row merged header, a 合计 row,
+- ``department-budgets``: one XLSX per department, in the folder of the department's CKAN organization (it submits
+  its own, 预算法第十四条; ``agencies/departments.yaml``): title, 单位：万元 note, two-row merged header, a 合计 row,
   类 / 款 / 项 rows whose parts sum to their totals;
 - ``disaster-donations``: three progress reports (CSV with 万元 and 元 mixed in cells, XLSX with merged header);
 - ``government-purchased-services``: the tiered 目录 as an XLSX with a title and a 说明 row.
@@ -741,6 +742,8 @@ SUBJECTS = {
     "2110203": "建设项目环评审查与监督", "2110299": "其他环境监测与监察支出", "21103": "污染防治", "2110301": "大气",
     "2110302": "水体", "2110307": "土壤",
     "221": "住房保障支出", "22102": "住房改革支出", "2210201": "住房公积金", "2210203": "购房补贴",
+    "201": "一般公共服务支出", "20106": "财政事务", "2010601": "行政运行", "2010602": "一般行政管理事务",
+    "2010607": "信息化建设", "2010608": "财政委托业务支出", "2010699": "其他财政事务支出",
 }
 DEPARTMENT_SUBJECTS = {
     "省民政厅": ["2080201", "2080202", "2080208", "2080299", "2080501", "2080505", "2080506", "2081001", "2081002",
@@ -751,8 +754,11 @@ DEPARTMENT_SUBJECTS = {
                "2080505", "2080506", "2101101", "2101102", "2210201"],
     "省生态环境厅": ["2110101", "2110104", "2110105", "2110199", "2110203", "2110299", "2110301", "2110302", "2110307",
                "2080505", "2080506", "2101101", "2210201"],
+    "省财政厅": ["2010601", "2010602", "2010607", "2010608", "2010699", "2080501", "2080505", "2080506", "2101101",
+             "2210201"],
 }
 BUDGET_YEAR = 2024
+DEPARTMENTS = Path(__file__).resolve().parent.parent / "agencies" / "departments.yaml"  # title → CKAN organization
 BUDGET_COLUMNS: list[Column] = ["部门", "年度", ("项目", ["科目编码", "科目名称"]), "预算数", "决算数"]
 
 
@@ -784,6 +790,9 @@ def budget_rows() -> dict[str, list[dict[str, Any]]]:
 
 
 def write_budgets(out: Path) -> list[Path]:
+    import yaml
+
+    inbox = {a["title"]: a["organization"] for a in yaml.safe_load(DEPARTMENTS.read_text("utf-8"))["agencies"]}
     paths = []
     for dept, rows in budget_rows().items():
         top = [r for r in rows if len(str(r["科目编码"])) == 3]
@@ -792,7 +801,7 @@ def write_budgets(out: Path) -> list[Path]:
         indent = {3: "", 5: "　　", 7: "　　　　"}
         body = [[r["部门"], r["年度"], r["科目编码"], indent[len(str(r["科目编码"]))] + str(r["科目名称"]),
                  r["预算数（万元）"], r["决算数（万元）"]] for r in rows]
-        path = out / "department-budgets" / f"{BUDGET_YEAR}年度{dept}部门决算支出表（按功能分类科目）.xlsx"
+        path = out / "department-budgets" / inbox[dept] / f"{BUDGET_YEAR}年度{dept}部门决算支出表（按功能分类科目）.xlsx"
         paths.append(write_sheet(path, "支出决算表", f"{dept}{BUDGET_YEAR}年度一般公共预算支出决算表（按功能分类科目）",
                                  "单位：万元", BUDGET_COLUMNS, [total, *body]))
     return paths

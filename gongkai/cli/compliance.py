@@ -14,7 +14,7 @@ from .schedule import _history, history_option
 
 
 @click.command()
-@click.option("--agency", help="Only this agency (the publisher name, e.g. 省民政厅).")
+@click.option("--agency", help="Only this agency (a publisher or a registry's agency by title, e.g. 省民政厅).")
 @click.option("--year", type=int, help="Year reported (default: this year).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
               help="Judge as of this date (default: today, or 31 December for a past year).")
@@ -61,7 +61,8 @@ def compliance(c: Context, agency: str | None, year: int | None, as_of: dt.datet
 
 
 @click.command("annual-report")
-@click.option("--agency", required=True, help="The agency reporting (the publisher name, e.g. 省财政厅).")
+@click.option("--agency", required=True, help="The agency reporting, by title: a publisher, or an agency of a "
+              "registry reporting its own partition (e.g. 省民政厅).")
 @click.option("--year", type=int, required=True, help="Year reported.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv"]), default="md", show_default=True,
               help="What is printed.")
@@ -97,7 +98,7 @@ def annual_report(c: Context, agency: str, year: int, fmt: str, output: Path | N
 @pass_ctx
 @handle_errors
 def partitions(c: Context, dataset: str, as_of: dt.datetime | None) -> None:
-    """Which counties of a partitioned dataset have submitted for the current period, which are missing or late."""
+    """Which agencies (counties, departments) of a partitioned dataset have submitted this period, which are late."""
     from rich.table import Table
 
     from ..schedule.partitions import completeness

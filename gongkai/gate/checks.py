@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..identifiers import KINDS
+from ..identifiers import DATED_REGION_HINT, KINDS
 from ..ingest.normalise import RAW, keeps_raw
 from ..ingest.structure import column_letter
 from ..ingest.workspace import DATA, TYPED
@@ -149,13 +149,15 @@ class SchemaChecker:
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: TableSchema, schema_dir: Path,
                  labels: dict[tuple[str, str], str], skip: frozenset[str] = frozenset(),
                  positions: dict[tuple[str, str], int] | None = None,
-                 short: dict[tuple[str, int], int] | None = None) -> None:
+                 short: dict[tuple[str, int], int] | None = None, dated_by: str | None = None) -> None:
         """``labels``/``positions``: the header text and 0-based column of each (file, field), for messages and
         cell references; ``skip``: fields no source column maps (a missing-label problem; their cells are not
         checked); ``short``: the cell count of each (file, row) already reported as a missing-cell, whose absent
-        cells are not reported again as required-errors (as in frictionless-py)."""
+        cells are not reported again as required-errors (as in frictionless-py); ``dated_by``: the date field
+        (the spec's ``deadline.from``) by whose value each row's region codes are judged, not by today's list."""
         self.con, self.schema, self.schema_dir, self.labels, self.skip = con, schema, schema_dir, labels, skip
         self.positions, self.short = positions or {}, short or {}
+        self.dated_by = schema.get(dated_by) if dated_by and dated_by not in skip else None
         if any(f.identifier for f in schema.fields):
             create_sql(con)
 
@@ -196,9 +198,10 @@ class SchemaChecker:
                               f"{typed} {op} {_bound_sql(f, cons[key])}", f"'「' || {shown} || '」{word} {cons[key]}{unit}'",
                               f"请核对数值；{f.title or f.name}应在允许范围内" + (f"（注意单位是{unit}）" if unit else "") + "。"))
         if f.identifier:
-            kind = KINDS[f.identifier]
-            rules.append(("identifier-error", f"({reason_sql(f.identifier, c)}) IS NOT NULL",
-                          f"'「' || {shown} || '」不是有效的{kind.title}：' || ({reason_sql(f.identifier, c)})", kind.hint))
+            kind, why = KINDS[f.identifier], self._reason_sql(f)
+            hint = DATED_REGION_HINT if self._dated(f) else kind.hint
+            rules.append(("identifier-error", f"({why}) IS NOT NULL",
+                          f"'「' || {shown} || '」不是有效的{kind.title}：' || ({why})", hint))
         if "pattern" in cons:
             rules.append(("pattern-error", f"NOT regexp_full_match({c}, {lit(cons['pattern'])})",
                           f"'「' || {shown} || '」的格式不符合要求'", f.description or f"应符合格式 {cons['pattern']}。"))
@@ -217,6 +220,17 @@ class SchemaChecker:
         hints = {"required-error": "请补填这一格。", **{t: h for t, _, _, h in rules}}
         return Check("_code", f, "_code IS NOT NULL", message, hints, value=shown,
                      source=f"(SELECT *, {code} AS _code FROM {DATA})")
+
+    def _dated(self, f: Field) -> bool:
+        return f.identifier == "region-code" and self.dated_by is not None
+
+    def _reason_sql(self, f: Field) -> str:
+        """The identifier rule of ``f`` over view ``data``, on the row's own date where the spec names one."""
+        if not self._dated(f):
+            return reason_sql(f.identifier, q(f.name))  # type: ignore[arg-type]
+        d = self.dated_by
+        label = next((lab for (_, name), lab in self.labels.items() if name == d.name), d.title or d.name)  # type: ignore[union-attr]
+        return reason_sql("region-code", q(f.name), on=typed_sql(d), date_label=label)  # type: ignore[arg-type]
 
     def _duplicates(self, etype: str, fields: list[Field]) -> Check:
         """Rows whose key appeared before; the window runs only over keys a hash aggregate found twice."""
@@ -248,13 +262,13 @@ class SchemaChecker:
         else:
             target, where_name = DATA, "本表"
         cond = " AND ".join(f"r.{q(rf)} = d.{q(f)}" for f, rf in zip(fields, ref_fields, strict=True))
-        notnull = " AND ".join(f"d.{q(f)} IS NOT NULL" for f in fields)
+        notnull = " AND ".join(f"{q(f)} IS NOT NULL" for f in fields)
         flds = [self.schema.get(f) for f in fields]
         for f in flds:  # a code that fails its identifier check is reported once, there
             if f.identifier:
-                notnull += f" AND ({reason_sql(f.identifier, 'd.' + q(f.name))}) IS NULL"
+                notnull += f" AND ({self._reason_sql(f)}) IS NULL"
         shown = " || ' / ' || ".join(f"d.{q(f)}" for f in fields)
-        sub = f"(SELECT d.* FROM {DATA} d ANTI JOIN {target} r ON {cond} WHERE {notnull})"
+        sub = f"(SELECT d.* FROM (SELECT * FROM {DATA} WHERE {notnull}) d ANTI JOIN {target} r ON {cond})"
         return Check("'foreign-key'", flds[0] if len(flds) == 1 else None, "true",
                      f"'「' || {shown.replace('d.', '')} || '」在{where_name}的 {'、'.join(ref_fields)} 中找不到'",
                      {"foreign-key": f"请填写{where_name}中存在的编码"

@@ -3,25 +3,40 @@ cell is invalid (NULL when valid), so a whole column is checked in one scan."""
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from ..identifiers import (
     ID_CHECK,
     ID_WEIGHTS,
     LANDLINE,
     MOBILE,
     PHONE_SEPARATORS,
-    REGION_CODES,
     SERVICE,
     USCC_CHARS,
     USCC_WEIGHTS,
+    regions,
 )
 from ..quoting import lit
 
 
 def create_sql(con) -> None:  # type: ignore[no-untyped-def]
-    """Table ``gk_regions`` and the macros behind :func:`reason_sql`, once per connection."""
+    """Tables ``gk_regions`` (with each code's years of use as a clerk reads them) and ``gk_region_spans`` (one row
+    per span of use) from :func:`~gongkai.identifiers.regions`, and the macros behind :func:`reason_sql`, once per
+    connection."""
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'gk_regions'").fetchall()[0][0]:
         return
-    con.execute(f"CREATE TABLE gk_regions AS SELECT code, name, valid_to FROM read_csv({lit(REGION_CODES)}, all_varchar=true)")
+    listed = regions().values()
+    gk_regions = pa.table({"code": [r.code for r in listed], "name": [r.name for r in listed],
+                           "valid_to": [r.valid_to for r in listed], "used": [r.used() for r in listed]})
+    spans = [(r.code, a, b) for r in listed for a, b in r.spans()]
+    gk_spans = pa.table({"code": [c for c, _, _ in spans], "first": [a for _, a, _ in spans],
+                         "last": [b for _, _, b in spans]})
+    con.register("gk_regions_arrow", gk_regions)
+    con.register("gk_spans_arrow", gk_spans)
+    con.execute("CREATE TABLE gk_regions AS SELECT * FROM gk_regions_arrow; "
+                "CREATE TABLE gk_region_spans AS SELECT * FROM gk_spans_arrow")
+    con.unregister("gk_regions_arrow")
+    con.unregister("gk_spans_arrow")
     w_id = list(ID_WEIGHTS)
     w_uscc = list(USCC_WEIGHTS)
     con.execute(f"""
@@ -32,11 +47,17 @@ def create_sql(con) -> None:  # type: ignore[no-untyped-def]
             lambda i: (instr('{USCC_CHARS}', substr(v, i + 1, 1)) - 1) * {w_uscc}[i + 1])) % 31) % 31 AS INTEGER) + 1, 1);
         CREATE OR REPLACE MACRO gk_region_name(v) AS (SELECT max(name) FROM gk_regions r WHERE r.code = v);
         CREATE OR REPLACE MACRO gk_region_end(v) AS (SELECT max(coalesce(valid_to, '')) FROM gk_regions r WHERE r.code = v);
+        CREATE OR REPLACE MACRO gk_region_used(v) AS (SELECT max(used) FROM gk_regions r WHERE r.code = v);
+        CREATE OR REPLACE MACRO gk_region_in_use(v, y) AS
+            EXISTS (SELECT 1 FROM gk_region_spans s WHERE s.code = v AND y BETWEEN s.first AND s.last);
+        CREATE OR REPLACE MACRO gk_region_first(v) AS (SELECT min(first) FROM gk_region_spans s WHERE s.code = v);
     """)
 
 
-def reason_sql(kind: str, col: str) -> str:
-    """SQL giving the reason the text cell ``col`` is not a valid ``kind`` (NULL when valid or NULL)."""
+def reason_sql(kind: str, col: str, on: str | None = None, date_label: str = "记录日期") -> str:
+    """SQL giving the reason the text cell ``col`` is not a valid ``kind`` (NULL when valid or NULL). ``on``: SQL
+    for the record's DATE, by which a ``region-code`` is judged where it is not NULL (else by today), as
+    :func:`gongkai.identifiers.reason` with ``on`` and ``date_label``."""
     v = f"trim({col})"
     match kind:
         case "resident-id":
@@ -57,6 +78,11 @@ def reason_sql(kind: str, col: str) -> str:
         case "region-code" | "region-code-historical":
             known = (f"CASE WHEN gk_region_name({v}) IS NULL THEN CASE WHEN regexp_full_match({v}, '[0-9]{{6}}') "
                      f"THEN '不是行政区划代码' ELSE '应为6位数字' END ")
+            if kind == "region-code" and on is not None:
+                known += (f"WHEN ({on}) IS NOT NULL THEN CASE WHEN NOT gk_region_in_use({v}, year({on})) THEN "
+                          f"{lit(date_label + ' ')} || strftime({on}, '%Y-%m-%d') || ' 时该代码' || CASE WHEN "
+                          f"year({on}) < gk_region_first({v}) THEN '尚未启用' ELSE '已停用' END || '（' || "
+                          f"gk_region_name({v}) || '，' || gk_region_used({v}) || '）' END ")
             if kind == "region-code":
                 known += (f"WHEN gk_region_end({v}) <> '' THEN '是已撤销的代码（' || gk_region_name({v}) || '，' "
                           f"|| gk_region_end({v}) || '年起不再使用）' ")

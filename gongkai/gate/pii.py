@@ -10,7 +10,8 @@ cells are read here. Recognised, wherever they stand in a text:
   character. Any region code is accepted (a number is never cleared because its region is unknown or was abolished),
   and every 18-character window of a longer digit run is tried;
 - old 15-digit 身份证号: region digit 1–8 and a plausible YYMMDD date;
-- mobile numbers: 1[3-9] and nine digits, optionally +86 / 86 / 0086;
+- mobile numbers: 1[3-9] and nine digits, optionally +86 / 86 / 0086, or the trunk prefix 0 (013512342210, as
+  dialled from a landline in another city: no area code begins 01[3-9], so the form is no landline);
 - bank card numbers: 16–19 digits passing the Luhn check.
 
 A full stop between 2+ digits and 1–2 final digits is a decimal point (135123422.10 is an amount).
@@ -33,7 +34,7 @@ from ..quoting import lit
 KINDS = {"id18": "身份证号", "id15": "旧身份证号", "mobile": "手机号码", "bank": "银行卡号"}
 
 _ID18 = re.compile(r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]")
-_MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
+_MOBILE = re.compile(r"(?:86|0)?1[3-9][0-9]{9}")
 # on folded text: groups of digits with spaces between (an X may close an ID); a full stop between 2+ digits and
 # 1-2 digits that end the number is a decimal point (12.50, 135123422.10), any other full stop a separator
 _RUN = re.compile(r"[0-9]+(?: +[0-9]+)*(?: *[Xx])?")
@@ -43,7 +44,7 @@ _CN_RUN = re.compile(digits.CN_RUN)
 # a hex digest (md5, sha1, sha256: the manifest's and the catalog's hashes) is no number: 1 in ~30 holds a
 # 16-digit run that passes Luhn by chance
 _DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[a-f])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])")
-LENGTHS = (11, 13, 15, 16, 17, 18, 19)  # mobile, 86 + mobile, old ID or 0086 + mobile, bank cards, ID
+LENGTHS = (11, 12, 13, 15, 16, 17, 18, 19)  # mobile, 0 / 86 + mobile, old ID or 0086 + mobile, cards, ID
 
 
 @dataclass(frozen=True)

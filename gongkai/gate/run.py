@@ -85,7 +85,8 @@ def _checks(spec: DatasetSpec, ws: Workspace, sources: list[Path] | None, previo
     mapped = {c.field for s in ingest.files for c in s.columns}
     skip = frozenset(f.name for f in schema.fields if not f.derived and f.name not in mapped)
     positions = {(s.path.name, c.field): c.index for s in ingest.files for c in s.columns if s.format != "json"}
-    checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels, skip, positions, ingest.short)
+    checker = SchemaChecker(ws.con, schema, spec.schema_path.parent, labels, skip, positions, ingest.short,
+                            dated_by=spec.formed_field)
     checker.build_typed()
     suite = load_suite(spec.quality_path, spec.field_names) if spec.quality_path else None
     # on the database path the typed rows start copying to PostgreSQL now, beside the schema checks

@@ -8,6 +8,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from ..errors import SourceError
@@ -28,12 +31,30 @@ def read_csv_head(path: Path, declared: str, workdir: Path, limits: SourceLimits
     target = path
     if encoding not in ("utf-8", "utf-8-sig"):
         target = workdir / f"{path.stem}.utf8.csv"
-        _transcode(path, target, encoding)
-    with target.open("r", encoding="utf-8-sig", newline="") as f:
-        head_text = "".join(bounded_lines(f, HEAD_LINES, limits or SourceLimits(), path.name))
-    delimiter = max([",", "\t", ";", "|"], key=lambda d: head_text.split("\n", 1)[0].count(d))
-    head = [[c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(head_text), delimiter=delimiter)]
+        with target.open("w", encoding="utf-8", newline="") as fo:
+            for text in _decoded(path, encoding, latin=encoding == "gb18030" and declared == "auto"):
+                fo.write(text)
+    try:  # a file continued in another encoding past the first megabyte breaks here, in its first lines
+        with target.open("r", encoding="utf-8-sig", newline="") as f:
+            head_text = "".join(bounded_lines(f, HEAD_LINES, limits or SourceLimits(), path.name))
+        delimiter = max([",", "\t", ";", "|"], key=lambda d: head_text.split("\n", 1)[0].count(d))
+        spaced = delimiter != "\t" and re.search(f'"{re.escape(delimiter)}[ \t]+"', head_text) is not None
+        if spaced:  # `"a", "b"`: a quote after the space opens the cell; a reader that knows only RFC 4180 keeps it
+            target = _unspaced(target, workdir / f"{path.stem}.unspaced.csv", delimiter)
+    except UnicodeDecodeError:
+        encoding_break(path, encoding)
+        raise
+    head = [[c if c.strip() else None for c in row]
+            for row in csv.reader(io.StringIO(head_text), delimiter=delimiter, skipinitialspace=spaced)]
     return Grid("csv", head, encoding=encoding, csv_path=target, delimiter=delimiter)
+
+
+def _unspaced(src: Path, dst: Path, delimiter: str) -> Path:
+    """``src`` (UTF-8) rewritten without the spaces after each delimiter, one record at a time."""
+    with src.open("r", encoding="utf-8-sig", newline="") as fi, dst.open("w", encoding="utf-8", newline="") as fo:
+        csv.writer(fo, delimiter=delimiter, lineterminator="\n").writerows(
+            csv.reader(fi, delimiter=delimiter, skipinitialspace=True))
+    return dst
 
 
 def _choose_encoding(path: Path, sample: bytes, declared: str) -> str:
@@ -49,10 +70,7 @@ def _choose_encoding(path: Path, sample: bytes, declared: str) -> str:
             failure = e
             continue
         if enc == "gb18030" and declared == "auto" and (line := _implausible_gbk(sample)):
-            raise SourceError(f"文件 {path.name} 不像 UTF-8 或 GBK 编码的中文（第 {line} 行按 GBK 读出的是乱码，"
-                              "可能是 Latin-1/Windows-1252 或混用了多种编码）",
-                              "请在 Excel 或 WPS 中“另存为”CSV UTF-8 格式，或在数据集说明中用 source.encoding 声明文件的编码。",
-                              code="encoding-error", file=path.name, row=line)
+            raise _garbled(path, line)
         return enc
     line = sample[: failure.start].count(b"\n") + 1
     if declared == "auto":
@@ -69,7 +87,8 @@ def _implausible_gbk(sample: bytes) -> int | None:
     """The line of the first garbled character when ``sample``'s multi-byte characters are mostly outside GB 2312.
 
     GB18030 decodes almost any bytes, so a Latin-1 ``Année`` reads as ``Ann閑`` without an error. Chinese text in
-    GBK is overwhelmingly GB 2312 (both bytes 0xA1–0xFE); single accented letters followed by ASCII are not.
+    GBK is overwhelmingly GB 2312 (both bytes 0xA1–0xFE); single accented letters followed by ASCII are not. One
+    such word among Chinese text is caught by :func:`_latin_line` instead.
     """
     good = bad = 0
     first_bad: int | None = None
@@ -91,6 +110,29 @@ def _implausible_gbk(sample: bytes) -> int | None:
     return None
 
 
+@cache
+def _latin_in_gbk() -> re.Pattern[str]:
+    """An ASCII letter followed by a GBK character outside GB 2312: what an accented letter inside a Latin word
+    (``Soci|é|t``, bytes E9 74) reads as. Real rare characters of names (喆 86B4, 镕 E946, 珺 AC42) lie outside
+    GB 2312 too, but follow Chinese text, not a Latin letter."""
+    outside = []
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            if trail != 0x7F and not (0xA1 <= lead <= 0xF7 and 0xA1 <= trail <= 0xFE):
+                try:
+                    outside.append(bytes((lead, trail)).decode("gbk"))
+                except UnicodeDecodeError:
+                    continue
+    return re.compile("[A-Za-z][" + re.escape("".join(outside)) + "]")
+
+
+def _garbled(path: Path, line: int) -> SourceError:
+    return SourceError(f"文件 {path.name} 不像 UTF-8 或 GBK 编码的中文（第 {line} 行按 GBK 读出的是乱码，"
+                       "可能是 Latin-1/Windows-1252 或混用了多种编码）",
+                       "请在 Excel 或 WPS 中“另存为”CSV UTF-8 格式，或在数据集说明中用 source.encoding 声明文件的编码。",
+                       code="encoding-error", file=path.name, row=line)
+
+
 def _decodes(sample: bytes, enc: str) -> bool:
     try:
         codecs.getincrementaldecoder(enc)("strict").decode(sample, final=False)
@@ -99,10 +141,22 @@ def _decodes(sample: bytes, enc: str) -> bool:
         return False
 
 
-def _transcode(src: Path, dst: Path, encoding: str, chunk: int = 16 << 20) -> None:
+def encoding_break(path: Path, encoding: str) -> None:
+    """Raise the problem naming the line where ``path`` stops being ``encoding`` (a file continued in another one
+    past the first megabyte the encoding was found from). Run only once a reader has failed: good files pay
+    nothing."""
+    for _ in _decoded(path, encoding):
+        pass
+
+
+def _decoded(src: Path, encoding: str, latin: bool = False, chunk: int = 16 << 20) -> Iterator[str]:
+    """``src`` decoded, ``chunk`` bytes at a time (memory stays bounded), without a leading BOM. A byte not in
+    ``encoding`` — a file continued in another one — is refused with its line; with ``latin``, so is Latin-1 text
+    read as GBK (:func:`_latin_in_gbk`)."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    lines_before = 0
-    with src.open("rb") as fi, dst.open("w", encoding="utf-8", newline="") as fo:
+    lines_before = 0  # of the bytes read
+    lines_text, tail = 0, ""  # newlines of the text yielded before its last character, and that character
+    with src.open("rb") as fi:
         while True:
             block = fi.read(chunk)
             try:
@@ -112,7 +166,14 @@ def _transcode(src: Path, dst: Path, encoding: str, chunk: int = 16 << 20) -> No
                 raise SourceError(f"文件 {src.name} 第 {line} 行含有不是 {ENCODING_NAMES.get(encoding, encoding)} 编码的字节",
                                   "文件可能混用了多种编码。请在 Excel 或 WPS 中打开并另存为 CSV UTF-8 格式。",
                                   code="encoding-error", file=src.name, row=line) from None
-            fo.write(text.lstrip("\ufeff") if lines_before == 0 else text)
+            if lines_before == 0:
+                text = text.lstrip("\ufeff")
+            if latin and text and (m := _latin_in_gbk().search(tail + text)):
+                raise _garbled(src, lines_text + (tail + text)[: m.start()].count("\n") + 1)
+            if text:
+                lines_text += (tail + text[:-1]).count("\n")
+                tail = text[-1]
+            yield text
             lines_before += block.count(b"\n")
             if not block:
                 break

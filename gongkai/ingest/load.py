@@ -20,7 +20,7 @@ from ..quoting import lit, q
 from ..report import Report
 from ..spec.dataset import DatasetSpec
 from . import derived, structure
-from .csvfile import read_csv_head
+from .csvfile import encoding_break, read_csv_head
 from .formats import HEAD_LINES, Grid, sniff_format
 from .header import Header, SourceFile
 from .limits import check_file, check_xlsx, line_too_long
@@ -172,6 +172,8 @@ class Ingest:
                                     [str(grid.csv_path)])
             except duckdb.Error:
                 msg, line = str(e), engine_line(str(e))
+                if "unicode" in msg.lower() and grid.csv_path == src.path and grid.encoding:
+                    encoding_break(src.path, grid.encoding)  # the true line where the encoding changes
                 code = "encoding-error" if "unicode" in msg.lower() else "format-error"
                 where = f"第 {line} 行附近" if line else "文件中"
                 raise SourceError(f"无法读取 {src.path.name}：{where}的格式不是规范的 CSV",

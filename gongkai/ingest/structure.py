@@ -15,6 +15,10 @@ from pathlib import Path
 
 from ..report import Problem
 
+# a 1 MB 备注 is legitimate: set when the ingest is imported, before any CSV reader of it runs (the head of
+# csvfile too, which a field past csv's default 128 KB limit would otherwise crash in a fresh process)
+csv.field_size_limit(sys.maxsize if sys.maxsize < 2**63 else 2**62)
+
 LISTED = 1000  # per file and type; the rest are counted
 
 
@@ -37,7 +41,6 @@ def scan(path: Path, delimiter: str, first_data: int, width: int, needed: int,
     line (Excel exports) adds a blank label whose empty cells are no problem, and a row may omit them.
     """
     shape = Shape(filled={c: [] for c in watch})
-    csv.field_size_limit(sys.maxsize if sys.maxsize < 2**63 else 2**62)  # a 1 MB 备注 is legitimate
     with path.open("r", encoding="utf-8-sig", newline="") as f:
         for n, row in enumerate(csv.reader(f, delimiter=delimiter), start=1):
             if n <= first_data:

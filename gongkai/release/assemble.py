@@ -117,7 +117,8 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
 
     others = [p.path for v, p in current.items() if v not in staged]
     key = [k for k in spec.primary_key if k not in protection.dropped_fields]
-    parts_mod.assemble(ws.con, [*others, *(p.path for p in staged.values())], key)
+    files = [*others, *(p.path for p in staged.values())]
+    parts_mod.assemble(ws.con, files, key)
     parts_mod.check_whole(spec, ws.con, key, report)
     if not report.valid:
         return "invalid", report, None, None, None
@@ -126,19 +127,21 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
         report.notes.append(f"partition {value}: {part.meta['rows']} row(s) from this submission")
     report.notes.append(f"{rows} row(s) in {len(others) + len(staged)} partition(s)")
     previous, chain = release_base(store, spec.id)
-    latest = previous[0] if previous else None
+    narrowed = None
     if previous:
-        old_rows = int(store.manifest(spec.id, latest)["row_count"])  # type: ignore[arg-type]
-        for problem in total_drop(spec, old_rows, rows):
+        before = store.manifest(spec.id, previous[0])
+        for problem in total_drop(spec, int(before["row_count"]), rows):
             report.add(problem)
         if not report.valid:  # the spec's min_ratio_of_previous refuses: nothing is written
             return "invalid", report, None, None, None
+        same = parts_mod.changed_views(ws.con, ddir, before.get("partitions"), files, previous[1] / "data.parquet")
+        narrowed = None if same is None else ("previous_changed", "final_changed", same)
     version = store.next_version(spec.id)
     with store.staging(spec.id) as tmp:
         manifest = build(spec, ws.con, tmp, version=version, report=report, protection=protection,
                          sources=report.sources, previous=previous, formed=formed.isoformat() if formed else None,
                          formed_from="source" if formed else None, chain=chain,
-                         refused=withdrawn_fingerprints(store, spec.id))
+                         refused=withdrawn_fingerprints(store, spec.id), narrowed=narrowed)
         if manifest.get("unchanged"):  # the same rows again: the store stays as it was
             assert previous is not None
             return "unchanged", report, previous[0], previous[1], None
@@ -182,12 +185,15 @@ def total_drop(spec: DatasetSpec, old_rows: int, rows: int) -> list[Problem]:
 
 def _add_partitions(out: Path, manifest: dict[str, Any], entries: list[dict[str, Any]],
                     changed: list[dict[str, Any]]) -> None:
-    """Record in the manifest which submissions the version was assembled from and which changed
-    (``partition_changed``: the one of a single submission; ``partitions_changed``: all of them)."""
+    """Record in the manifest which submissions the version was assembled from (``entries``, as
+    :meth:`~.partitions.Part.entry` publishes them) and which changed (``partition_changed``: the one of a single
+    submission; ``partitions_changed``: all of them). The rest of the manifest is scrubbed already: only what is
+    added here is, not every part's entry again for each version."""
     from ..gate.pii import scrub_tree
     from .build import dump_json
 
+    changed = scrub_tree(changed)
     manifest["partitions"] = entries
     manifest["partition_changed"] = changed[0] if len(changed) == 1 else None
     manifest["partitions_changed"] = changed
-    dump_json(out / "manifest.json", scrub_tree(manifest))
+    dump_json(out / "manifest.json", manifest)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import functools
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,27 +74,31 @@ def published_schema(spec: DatasetSpec, protection: Protection) -> dict[str, Any
     return d
 
 
-def fingerprint(csv_path: Path, schema: dict[str, Any]) -> str:
-    """Identity of a release's content: the published CSV and schema. Same fingerprint → no new version."""
+def fingerprint(csv_sha256: str, schema: dict[str, Any]) -> str:
+    """Identity of a release's content: the published CSV (its sha256) and schema. Same fingerprint → no new
+    version."""
     h = hashlib.sha256(canonical_json(schema))
-    h.update(bytes.fromhex(sha256_file(csv_path)))
+    h.update(bytes.fromhex(csv_sha256))
     return h.hexdigest()
 
 
 def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, version: str, report: Report,
           protection: Protection, sources: list[dict[str, Any]], previous: tuple[str, Path] | None,
           formed: str | None = None, formed_from: str | None = None, chain: tuple[str, Path] | None = None,
-          refused: dict[str, str] | None = None) -> dict[str, Any]:
+          refused: dict[str, str] | None = None, narrowed: tuple[str, str, int] | None = None) -> dict[str, Any]:
     """Write every file of a release into ``out`` from table :data:`FINAL`; return the manifest.
 
     ``previous`` is the current version (compared with, for "unchanged" and the changelog); ``chain`` the newest
     version, withdrawn or not, that the manifest links to (default: ``previous``); ``refused`` the fingerprints of
-    withdrawn versions, whose content is not released again."""
+    withdrawn versions, whose content is not released again; ``narrowed`` (old, new, rows) two relations holding
+    every row that may differ from ``previous`` and how many rows of :data:`FINAL` lie outside them (a partitioned
+    release: its changed partitions), so that the changelog compares only those."""
     from .withdraw import refuse_withdrawn
 
+    digest = functools.cache(sha256_file)  # each file of the release is hashed once, however often it is listed
     schema = published_schema(spec, protection)
     write_csv(con, FINAL, out / "data.csv")
-    fp = fingerprint(out / "data.csv", schema)
+    fp = fingerprint(digest(out / "data.csv"), schema)
     refuse_withdrawn(fp, refused or {}, spec.id)
     if previous:
         prev_manifest = json.loads((previous[1] / "manifest.json").read_text(encoding="utf-8"))
@@ -106,12 +112,16 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         report.notes.append("data.xlsx not written: more than 100,000 rows (use data.csv or data.parquet)")
     code_lists = _copy_code_lists(spec, schema, out)
 
-    old = None
-    if previous:
+    old, new, outside = None, FINAL, 0
+    if previous and narrowed:
+        old, new, outside = narrowed
+    elif previous:
         con.execute(f"CREATE OR REPLACE VIEW previous AS SELECT * FROM read_parquet({lit(previous[1] / 'data.parquet')})")
         old = "previous"
     names = [f["name"] for f in schema["fields"]]
-    changes = compare(con, old, FINAL, [k for k in spec.primary_key if k in names], names)
+    changes = compare(con, old, new, [k for k in spec.primary_key if k in names], names)
+    if outside and changes.get("unchanged") is not None:
+        changes["unchanged"] += outside
     changes = {"dataset": spec.id, "from_version": previous[0] if previous else None, "to_version": version, **changes}
     dump_json(out / "changelog.json", scrub_tree(changes))
     findings = write_findings(report, out / "findings.csv")
@@ -120,7 +130,7 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
 
     rows = int(con.execute(f"SELECT count(*) FROM {FINAL}").fetchone()[0])  # type: ignore[index]
     data_files = ["data.csv", "data.json", "data.parquet", *(["data.xlsx"] if has_xlsx else [])]
-    package = _datapackage(spec, version, schema, out, data_files, code_lists)
+    package = _datapackage(spec, version, schema, out, data_files, code_lists, digest)
     dump_json(out / "datapackage.json", scrub_tree(package))
 
     files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name != "manifest.json")
@@ -149,7 +159,7 @@ def build(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, out: Path, *, versi
         "findings": findings,
         "protection": protection.to_dict(),
         "changes": {k: changes.get(k) for k in ("added", "removed", "changed")},
-        "files": {name: {"sha256": sha256_file(out / name), "bytes": (out / name).stat().st_size} for name in files},
+        "files": {name: {"sha256": digest(out / name), "bytes": (out / name).stat().st_size} for name in files},
         "previous": None,
     }
     chain = chain or previous
@@ -205,11 +215,11 @@ def _copy_code_lists(spec: DatasetSpec, schema: dict[str, Any], out: Path) -> li
 
 
 def _datapackage(spec: DatasetSpec, version: str, schema: dict[str, Any], out: Path, data_files: list[str],
-                 code_lists: list[str]) -> dict[str, Any]:
+                 code_lists: list[str], digest: Callable[[Path], str] = sha256_file) -> dict[str, Any]:
     def res(name: str, path: str, fmt: str, **extra: Any) -> dict[str, Any]:
         p = out / path
         return {"name": name, "path": path, "format": fmt, "mediatype": MEDIATYPES.get(fmt, "text/plain"),
-                "bytes": p.stat().st_size, "hash": f"sha256:{sha256_file(p)}", **extra}
+                "bytes": p.stat().st_size, "hash": f"sha256:{digest(p)}", **extra}
 
     resources = []
     for f in data_files:

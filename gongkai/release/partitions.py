@@ -1,7 +1,7 @@
 """Partitioned datasets: one submission per partition (a county's file), the release assembled from all of them.
 
 Layout: ``<store>/<dataset>/partitions/<value>/s<N>.parquet`` (the submission's published rows, after the gate)
-and ``s<N>.json`` (its source sha256, submitter, rows). A submission replaces only its own partition; a release is
+and ``s<N>.json`` (its sha256, recorded once, source sha256, submitter, rows). A submission replaces only its own partition; a release is
 the union of every partition's latest submission, ordered by primary key, so that it can be rebuilt from the parts
 byte for byte (:func:`rebuild_csv`, used by ``gongkai verify``).
 """
@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from ..files import sha256_file
+from ..gate.pii import scrub
 from ..ingest.workspace import FINAL, PROTECTED
 from ..quoting import lit, q
 from ..report import Problem, Report
@@ -37,10 +38,14 @@ class Part:
     meta: dict[str, Any]
 
     def entry(self, base: Path) -> dict[str, Any]:
-        """What a release's manifest records of it (paths relative to the dataset directory)."""
-        return {"partition": self.value, "file": self.path.relative_to(base).as_posix(),
-                "sha256": sha256_file(self.path), "rows": self.meta.get("rows"),
-                "source_sha256": self.meta.get("source_sha256"), "submitter": self.meta.get("submitter"),
+        """What a release's manifest records of it (paths relative to the dataset directory), as published: the
+        texts a submission names scrubbed, the sha256 the one recorded when the part was staged (a version lists
+        every part, so none is hashed again; a part staged before the sha256 was recorded is)."""
+        submitter = self.meta.get("submitter")
+        return {"partition": scrub(self.value), "file": scrub(self.path.relative_to(base).as_posix()),
+                "sha256": self.meta.get("sha256") or sha256_file(self.path), "rows": self.meta.get("rows"),
+                "source_sha256": self.meta.get("source_sha256"),
+                "submitter": scrub(submitter) if isinstance(submitter, str) else submitter,
                 "submitted": self.meta.get("submitted")}
 
 
@@ -82,9 +87,10 @@ def submission_value(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, named: s
                                "或用 --partition 指明本次提交的分区。",
                                file=file, sheet=sheet, row=row, field=f, value=v))
         return None
-    if not SAFE_VALUE.match(value):
-        report.add(Problem("partition-error", f"分区值「{value}」不能用作分区名", "分区字段只能是代码或简短名称。",
-                           field=f, value=value))
+    if not SAFE_VALUE.match(value) or scrub(value) != value:  # a part's path is in every manifest: no number
+        report.add(Problem("partition-error", f"分区值「{scrub(value)}」不能用作分区名",
+                           "分区字段只能是代码或简短名称，不能是身份证号、手机号等个人信息。",
+                           field=f, value=scrub(value)))
         return None
     return value
 
@@ -99,7 +105,7 @@ def stage_part(dataset_dir: Path, value: str, con: duckdb.DuckDBPyConnection, me
     tmp = d / f".s{n}.parquet.tmp"
     con.execute(f"COPY {FINAL} TO {lit(tmp)} (FORMAT parquet, COMPRESSION zstd)")
     rows = int(con.execute(f"SELECT count(*) FROM {FINAL}").fetchone()[0])  # type: ignore[index]
-    meta = {**meta, "partition": value, "rows": rows,
+    meta = {**meta, "partition": value, "rows": rows, "sha256": sha256_file(tmp),
             "submitted": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
     return Part(value, tmp, {**meta, "_final": str(path)})
 
@@ -125,6 +131,35 @@ def assemble(con: duckdb.DuckDBPyConnection, parts: list[Path], key: list[str]) 
     files = "[" + ", ".join(lit(p) for p in parts) + "]"
     con.execute(f"CREATE OR REPLACE TABLE {FINAL} AS SELECT * FROM read_parquet({files}, union_by_name = true) "
                 f"ORDER BY {order}")
+
+
+def changed_views(con: duckdb.DuckDBPyConnection, dataset_dir: Path, listed: list[dict[str, Any]] | None,
+                  parts: list[Path], previous_parquet: Path) -> int | None:
+    """Views ``previous_changed`` and ``final_changed``: the rows of the previous version and of table ``final``
+    in the parts one holds and the other does not, each read once. Every row that can differ is in them (a part
+    both hold gives the same rows), so the changelog compares only these, not the whole dataset. Returns how many
+    rows of ``final`` come from the parts both hold; None when the previous version lists no parts (it was not
+    partitioned), one of them is gone, or most parts are new (the first assembly: reading them again would cost
+    more than comparing the whole)."""
+    if not listed:
+        return None
+    before = {dataset_dir / e["file"] for e in listed}
+    old, new = sorted(before - set(parts)), sorted(set(parts) - before)
+    if not all(p.is_file() for p in old) or 2 * len(new) > len(parts):
+        return None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE previous_changed AS "
+                f"{_rows_as(f'read_parquet({lit(previous_parquet)})', old)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE final_changed AS {_rows_as(FINAL, new)}")
+    both = con.execute(f"SELECT (SELECT count(*) FROM {FINAL}) - (SELECT count(*) FROM final_changed)").fetchone()
+    return int(both[0])  # type: ignore[index]
+
+
+def _rows_as(shape: str, parts: list[Path]) -> str:
+    """SQL for the rows of ``parts`` with the columns and types of relation ``shape`` (which holds all theirs)."""
+    sql = f"(SELECT * FROM {shape} LIMIT 0)"
+    if parts:
+        sql += f" UNION ALL BY NAME SELECT * FROM read_parquet([{', '.join(lit(p) for p in parts)}], union_by_name = true)"
+    return sql
 
 
 def check_whole(spec: DatasetSpec, con: duckdb.DuckDBPyConnection, key: list[str], report: Report) -> None:

@@ -4,7 +4,10 @@
   规范性文件 made this year and in force, from ``policy-documents``;
 - 三、收到和处理政府信息公开申请情况: the ``information-requests`` register by applicant type and result;
 - the platform's timeliness figures (:mod:`.compliance`).
-Counts come from each dataset's latest release of the agency, never from unreleased sources.
+Counts come from each dataset's latest release of the agency, never from unreleased sources. In a dataset each
+agency submits its own part of (the register: each organ answers its own requests, 条例第二十七条) an agency counts
+its own partition's rows; the publisher that assembles it and answers for no partition counts them all (the 主管部门's
+report of 本级政府, 第四十九条).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..spec.agencies import agency_names, owned_partition
 
 if TYPE_CHECKING:
     from ..ckan.client import Client
@@ -72,13 +76,19 @@ class AnnualReport:
 
 
 def _latest_rows(project: Project, dataset: str, agency: str) -> list[dict[str, str]] | None:
+    """The agency's rows of the dataset's latest release: its own partition's, or all when it publishes the
+    dataset and answers for no partition of it; None when the dataset is not its to report."""
     spec = project.spec(dataset)
-    latest = project.store.latest(dataset) if spec.publisher.name == agency else None
+    own = owned_partition(spec, agency)
+    latest = project.store.latest(dataset) if own is not None or spec.publisher.name == agency else None
     if latest is None:
         return None
     path = project.store.release_dir(dataset, latest) / "data.csv"
     with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    if own is None or spec.partition is None:
+        return rows
+    return [r for r in rows if r.get(spec.partition.field) == own]
 
 
 def _in_year(value: str | None, year: int) -> bool:
@@ -87,7 +97,7 @@ def _in_year(value: str | None, year: int) -> bool:
 
 def build(project: Project, agency: str, year: int) -> AnnualReport:
     """The tables for ``agency``'s report on ``year``, from the latest releases it publishes."""
-    agencies = sorted({s.publisher.name for s in project.specs})
+    agencies = agency_names(project.specs)
     if agency not in agencies:
         raise UsageError(f"未知的机构“{agency}”", "可用的机构：" + "、".join(agencies))
     proactive = []

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..spec.agencies import agency_names, owned_partition
 from ..vocab import DOMAINS, FREQUENCIES
 from .partitions import Completeness, completeness
 from .timeliness import (
@@ -38,6 +39,7 @@ REPORT_FORMATS = {"md": "Markdown", "html": "HTML", "json": "JSON", "csv": "CSV"
 if TYPE_CHECKING:
     from ..ckan.client import Client
     from ..project import Project
+    from ..spec.dataset import DatasetSpec
     from .history import History
 
 @dataclass
@@ -73,7 +75,7 @@ class ComplianceReport:
     overdue: list[Expected]
     no_release: list[dict[str, str]]
     calendar: tuple[int, int] = field(default_factory=calendar_years)
-    partitions: list[Completeness] = field(default_factory=list)  # partitioned datasets, county by county
+    partitions: list[Completeness] = field(default_factory=list)  # partitioned datasets, agency by agency
 
     @property
     def totals(self) -> Row:
@@ -115,7 +117,7 @@ class ComplianceReport:
              ["数据集 Dataset", "发布机构 Agency", "更新频率 Frequency", "上次发布 Last release",
               "应形成新信息 Next information", "公开期限 Due", "逾期工作日 Working days late", "逾期天数 Days late"],
              overdue),
-            ("分县提交 Submissions by county",
+            ("分单位提交 Submissions by agency",
              ["数据集 Dataset", "分区 Partition", "地区 Region", "负责单位 Agency", "期限 Due", "最近提交 Submitted",
               "结果 Result", "逾期工作日 Working days late"],
              [[c.dataset, p.partition, p.region, p.agency or "—", c.due or "—", p.submitted or "—", p.status_zh,
@@ -227,11 +229,11 @@ def build(project: Project, year: int | None = None, *, agency: str | None = Non
     as_of = as_of or min(today, dt.date(year, 12, 31))
     if as_of.year != year:
         raise UsageError(f"--as-of {as_of} is not in {year}", "Give a date inside the reported year.")
-    specs = [s for s in project.specs if s.disclosure == "主动公开"]
-    agencies = sorted({s.publisher.name for s in specs})
+    proactive = [s for s in project.specs if s.disclosure == "主动公开"]
+    agencies = agency_names(proactive)
     if agency is not None and agency not in agencies:
         raise UsageError(f"unknown agency {agency!r}", "agencies: " + ", ".join(agencies))
-    specs = [s for s in specs if agency is None or s.publisher.name == agency]
+    specs = [s for s in proactive if agency is None or s.publisher.name == agency]
     all_releases = load_releases(project, history)
     rows: dict[tuple[str, str], Row] = {}
     releases, overdue, no_release = [], [], []
@@ -258,8 +260,21 @@ def build(project: Project, year: int | None = None, *, agency: str | None = Non
     ordered = [rows[k] for k in sorted(rows)]
     releases.sort(key=lambda r: (r.agency, r.dataset, int(r.version[1:])))
     overdue.sort(key=lambda e: (e.agency, e.dataset))
-    parts = [completeness(project, s.id, as_of) for s in specs if s.partition is not None]
-    return ComplianceReport(year, as_of, agency, ordered, releases, overdue, no_release, partitions=parts)
+    parts = [_submissions(project, s, agency, as_of) for s in proactive if s.partition is not None]
+    return ComplianceReport(year, as_of, agency, ordered, releases, overdue, no_release,
+                            partitions=[c for c in parts if c is not None])
+
+
+def _submissions(project: Project, spec: DatasetSpec, agency: str | None, as_of: dt.date) -> Completeness | None:
+    """A partitioned dataset's submissions as ``agency`` answers for them: every partition for its publisher (or
+    for all agencies), the agency's own partition for a submitter (a department's own 决算), else none."""
+    own = None if agency is None or spec.publisher.name == agency else owned_partition(spec, agency)
+    if agency is not None and spec.publisher.name != agency and own is None:
+        return None
+    c = completeness(project, spec.id, as_of)
+    if own is not None:
+        c.rows = [r for r in c.rows if r.partition == own]
+    return c
 
 
 def upcoming(project: Project, datasets: list[str], today: dt.date, days_before: int,

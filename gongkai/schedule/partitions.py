@@ -4,8 +4,8 @@ The period is the last one the dataset's update frequency has closed by ``as_of`
 2 December: November). Its information is formed the day the period closes, so a county's part is due by the
 spec's ``deadline`` counted from that day. A county whose latest accepted submission was made since then has
 submitted (on time, or late); one without is missing — overdue once the due date has passed. The counties expected
-are the county-level agencies of the spec's registry; without a registry only the counties that have submitted
-are known.
+are the partitions the spec's registry assigns (counties, or departments by name); without a registry only the
+partitions that have submitted are known.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def period(frequency: str, day: dt.date) -> tuple[dt.date, dt.date]:
 def completeness(project: Project, dataset: str, as_of: dt.date | None = None) -> Completeness:
     """Each partition's standing for the current period; a ``UsageError`` for a dataset that is not partitioned."""
     from ..errors import UsageError
-    from ..spec.agencies import load_registry
+    from ..spec.agencies import registry_of
 
     spec = project.spec(dataset)
     if spec.partition is None:
@@ -86,7 +86,7 @@ def completeness(project: Project, dataset: str, as_of: dt.date | None = None) -
     as_of = as_of or today_in_china()
     start, formed = period(spec.update_frequency, as_of)
     due = spec.deadline.due(formed)
-    registry = load_registry(spec.agencies_path) if spec.agencies_path else None
+    registry = registry_of(spec)
     parts = current_parts(project.store.dataset_dir(spec.id))
     expected = registry.partitions if registry else {}
     names = regions()

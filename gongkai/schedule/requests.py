@@ -28,6 +28,7 @@ class RequestDue:
     status: Literal["upcoming", "overdue"]
     working_days_left: int | None = None
     working_days_late: int | None = None
+    agency: str = ""  # the organ that received the request and must answer it (the register's partition)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -41,6 +42,8 @@ def open_requests(project: Project, datasets: list[str], today: dt.date, days_be
         return []
     with (project.store.release_dir(REQUESTS, latest) / "data.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
+    spec = project.spec(REQUESTS)
+    field = spec.partition.field if spec.partition else None
     found = []
     for r in rows:
         received = _date(r.get("received_date"))
@@ -50,10 +53,11 @@ def open_requests(project: Project, datasets: list[str], today: dt.date, days_be
         t = clock.status(None, today)
         if t.due is None:
             continue
+        agency = (r.get(field) if field else None) or spec.publisher.name
         if t.status == "overdue":
             found.append(RequestDue(REQUESTS, r["request_no"], received.isoformat(), t.due.isoformat(), "overdue",
-                                    working_days_late=t.working_days_late))
+                                    working_days_late=t.working_days_late, agency=agency))
         elif (left := working_days_between(today, t.due)) is not None and left <= days_before:
             found.append(RequestDue(REQUESTS, r["request_no"], received.isoformat(), t.due.isoformat(), "upcoming",
-                                    working_days_left=left))
+                                    working_days_left=left, agency=agency))
     return found

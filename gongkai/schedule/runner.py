@@ -288,10 +288,10 @@ class Runner:
         n, sent = pipeline.notify, []
         for r in open_requests(self.project, pipeline.datasets, today, n.deadline_days_before):
             kind: EventKind = "request-overdue" if r.status == "overdue" else "request-upcoming"
-            key = f"{kind}:{r.dataset}:{r.request_no}:{r.due}"
+            key = f"{kind}:{r.dataset}:{r.agency}:{r.request_no}:{r.due}"  # numbers are per organ
             if not self.history.claim_notice(key):
                 continue
-            agency = self.project.spec(r.dataset).publisher.name
+            agency = r.agency or self.project.spec(r.dataset).publisher.name  # the organ that must answer
             head = (f"已超过答复期限 {r.working_days_late} 个工作日" if r.status == "overdue"
                     else f"距答复期限还剩 {r.working_days_left} 个工作日")
             event = Event(kind, f"[gongkai] 依申请公开{'已逾期' if r.status == 'overdue' else '即将到期'}：{r.request_no}"

@@ -78,6 +78,7 @@ def load_spec(path: Path, accepted: Path | None = None) -> DatasetSpec:
     if spec.formed_field and next((f for f in spec.schema_descriptor["fields"] if f["name"] == spec.formed_field), {}).get("type") != "date":
         raise ConfigError(f"{path}: key 'deadline.from' must name a date field of the schema or be 'source', not {spec.formed_field!r}",
                           "Date fields: " + ", ".join(f["name"] for f in spec.schema_descriptor["fields"] if f.get("type") == "date"))
+    _check_dated_regions(path, spec)
     dates = [f["name"] for f in spec.schema_descriptor["fields"] if f.get("type") == "date"]
     if spec.retention and spec.retention.field not in dates:
         raise ConfigError(f"{path}: key 'retention.field' must name a date field of the schema, not "
@@ -229,3 +230,18 @@ class Specs:
             close = difflib.get_close_matches(dataset_id, list(self.by_id), n=1)
             raise UsageError(f"unknown dataset {dataset_id!r}",
                              f"did you mean {close[0]!r}?" if close else "run `gongkai list` to see the datasets") from None
+
+
+def _check_dated_regions(path: Path, spec: DatasetSpec) -> None:
+    """A spec that dates its records judges their region codes on that date, so a foreign key to the current
+    codes only would refuse a record dated before a change: it must reference the list of every code."""
+    if not spec.formed_field:
+        return
+    regional = {f["name"] for f in spec.schema_descriptor["fields"] if f.get("identifier") == "region-code"}
+    for fk in spec.schema_descriptor.get("foreignKeys", []):
+        names = {fk["fields"]} if isinstance(fk["fields"], str) else set(fk["fields"])
+        if names & regional and fk["reference"].get("resource") == "region-codes":
+            raise ConfigError(f"{spec.schema_path}: the foreign key of {', '.join(sorted(names & regional))} references "
+                              f"region-codes (current codes only), but {path.name} dates its records "
+                              f"(deadline.from: {spec.formed_field}), so their region codes are judged on that date",
+                              'Reference "region-codes-historical" (every code, with its years of use) instead.')

@@ -29,7 +29,7 @@ def test_organizations_and_groups_loaded(admin: ckanapi.RemoteCKAN) -> None:
     assert {"sheng-minzheng", "sheng-caizheng", "sheng-wenhua-lvyou", "sheng-tiyu", "xianggelila-minzheng"} <= orgs
     assert len(orgs) == len(set(orgs))
     assert {"poverty-alleviation", "social-assistance", "education", "health", "environment", "disaster-relief",
-            "culture-sports", "budget"} <= set(admin.action.group_list())
+            "culture-sports", "budget", "open-government"} <= set(admin.action.group_list())
     assert admin.action.organization_show(id="sheng-caizheng")["title"] == "省财政厅"
 
 

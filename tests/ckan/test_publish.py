@@ -67,6 +67,19 @@ def download(url: str) -> bytes:
         return r.read()
 
 
+def test_department_parts_are_published_by_their_assemblers(project: Project,
+                                                            anonymous: ckanapi.RemoteCKAN) -> None:
+    """Each department submits its part; the whole goes to the assembler's organization and its domain's group."""
+    ids = ["department-budgets", "information-requests"]
+    for d in ids:
+        assert project.release(d).status == "released"
+    publish(project, ids)
+    got = {d: anonymous.action.package_show(id=d) for d in ids}
+    assert {d: (p["organization"]["title"], p["domain"], [g["name"] for g in p["groups"]]) for d, p in got.items()} == {
+        "department-budgets": ("省财政厅", "budget", ["budget"]),
+        "information-requests": ("省人民政府办公厅", "open-government", ["open-government"])}
+
+
 def test_publish_then_republish_makes_no_writes(project: Project, admin: ckanapi.RemoteCKAN,
                                                 anonymous: ckanapi.RemoteCKAN) -> None:
     ids = [LOTTERY, FUNDS, "dibao-recipients"]
