@@ -79,7 +79,7 @@ def setup(tmp: Path, partitions: int, rows: int) -> dict[str, Any]:
     from gongkai.settings import Settings
     from tests.conftest import generator, lottery_csv, project_copy
 
-    lottery = generator.lottery_projects(random.Random(generator.SEED))
+    lottery = generator.welfare_lottery(generator.lottery_projects(random.Random(generator.SEED)))  # 福彩 rows
     code = str(lottery[0]["行政区划代码"])
     county = [r for r in lottery if str(r["行政区划代码"]) == code]
     root = project_copy(tmp)

@@ -59,8 +59,8 @@ def generate(rows: int, path: Path) -> dict[str, int]:
       SELECT
         CASE WHEN {bad} AND {kind} = 4 THEN prev_pid ELSE pid END AS project_id,
         CAST(2000 + i % 26 AS VARCHAR) AS year,
-        CASE WHEN {bad} AND {kind} = 1 THEN '福彩' WHEN i % 3 = 0 THEN '体育' ELSE '民政' END AS fund_line,
-        CASE WHEN i % 3 = 0 THEN '群众体育' ELSE (['老年人福利类', '残疾人福利类', '儿童福利类', '社会公益类'])[1 + i % 4] END AS category,
+        CASE WHEN {bad} AND {kind} = 1 THEN '福彩' ELSE '民政' END AS fund_line,
+        (['老年人福利类', '残疾人福利类', '儿童福利类', '社会公益类'])[1 + i % 4] AS category,
         '项目' || CAST(i AS VARCHAR) || '：社区养老服务设施改造' AS project_name,
         '改造社区养老服务设施，惠及群众约' || CAST(100 + i % 5000 AS VARCHAR) || '人' AS content,
         '昆明市民政局' AS implementing_unit,

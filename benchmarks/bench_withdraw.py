@@ -1,6 +1,6 @@
 """Withdrawal: the store step and the catalog step, timed, with the catalog's writes counted.
 
-    CKAN_PORT=5175 python benchmarks/bench_withdraw.py [--rows 120]
+    CKAN_PORT=5175 python benchmarks/bench_withdraw.py [--rows 80]
 
 Releases the sample lottery projects twice (``rows``−20 then ``rows`` rows) into a temporary store, publishes
 both to the local CKAN (``ckan_config/local-ckan up``; its token file), withdraws the current version and
@@ -22,24 +22,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ckanapi
 
-from gongkai import Project
 from gongkai.ckan.client import Client
-from tests.conftest import REPO, generator, lottery_csv
+from tests.conftest import REPO, generator, lottery_csv, unpartitioned
 
 DS = "lottery-welfare-projects"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=120)
+    ap.add_argument("--rows", type=int, default=80)
     a = ap.parse_args()
     url = "http://127.0.0.1:" + os.environ.get("CKAN_PORT", "5070")
     token = (REPO / "ckan_config" / ".local" / "api-token").read_text(encoding="utf-8").strip()
     admin = ckanapi.RemoteCKAN(url, apikey=token)
-    rows = generator.lottery_projects(random.Random(generator.SEED))[: a.rows]
+    rows = generator.welfare_lottery(generator.lottery_projects(random.Random(generator.SEED)))[: a.rows]
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
-        project = Project(REPO, store=tmp / "store")
+        project = unpartitioned(tmp)  # the dataset as an ordinary one: a partitioned version is not withdrawn
         with contextlib.suppress(ckanapi.NotFound):
             admin.action.dataset_purge(id=DS)
         project.release(DS, [lottery_csv(tmp, rows[:-20], "a.csv")])

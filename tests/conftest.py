@@ -61,10 +61,11 @@ def project(tmp_path: Path) -> Project:
 
 @pytest.fixture
 def lottery_rows() -> list[dict[str, object]]:
-    """The sample lottery projects as the generator makes them (Chinese headers, amounts in 万元)."""
+    """The sample 福彩 projects (lottery-welfare-projects' rows, of many counties) as the generator makes them
+    (Chinese headers, amounts in 万元)."""
     import random
 
-    return generator.lottery_projects(random.Random(generator.SEED))
+    return generator.welfare_lottery(generator.lottery_projects(random.Random(generator.SEED)))
 
 
 def project_copy(tmp_path: Path, dataset: str | None = None, append: str = "") -> Path:
@@ -77,6 +78,32 @@ def project_copy(tmp_path: Path, dataset: str | None = None, append: str = "") -
         spec = root / "datasets" / f"{dataset}.dataset.yaml"
         spec.write_text(spec.read_text(encoding="utf-8") + append, encoding="utf-8")
     return root
+
+
+def strip_partition(root: Path, dataset: str, keep_field: bool = False) -> None:
+    """Make the copied spec of ``dataset`` under ``root`` an ordinary dataset (its ``partition:`` block removed), or
+    with ``keep_field`` one still partitioned but without its agency registry (submissions need no submitter)."""
+    import re
+
+    spec = root / "datasets" / f"{dataset}.dataset.yaml"
+    text = spec.read_text(encoding="utf-8")
+    if keep_field:
+        text, n = re.subn(r"^  agencies: .*\n", "", text, flags=re.M)
+    else:
+        text, n = re.subn(r"^partition:\n(?:  .*\n)+", "", text, flags=re.M)
+    assert n == 1, f"{dataset} is not partitioned"
+    spec.write_text(text, encoding="utf-8")
+
+
+def unpartitioned(tmp_path: Path, dataset: str = "lottery-welfare-projects") -> Project:
+    """The bundled project (samples and calendar linked) with ``dataset`` an ordinary dataset: the tests of
+    versions, changelogs, row drops and withdrawal release rows of many counties in one file, which a partitioned
+    dataset refuses."""
+    root = project_copy(tmp_path)
+    (root / "datasets" / "samples").symlink_to(REPO / "datasets" / "samples")
+    (root / "calendar").symlink_to(REPO / "calendar")
+    strip_partition(root, dataset)
+    return Project(root, store=tmp_path / "store")
 
 
 def write_csv(path: Path, rows: list[dict[str, object]], encoding: str = "utf-8", header: list[str] | None = None) -> Path:

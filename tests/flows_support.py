@@ -13,7 +13,7 @@ from gongkai.release.reading import LocalReleases
 
 from .conftest import REPO, generator, load_sample_module
 
-FLOW_DATASETS = ["fund-allocations", "lottery-welfare-projects", "poverty-projects"]
+FLOW_DATASETS = ["fund-allocations", "lottery-welfare-projects", "sports-lottery-projects", "poverty-projects"]
 LT, PA = "中央专项彩票公益金", "财政专项扶贫资金"
 ALLOC_CSV = next((REPO / "datasets" / "samples" / "fund-allocations").glob("*.csv"))
 

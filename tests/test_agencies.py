@@ -24,8 +24,9 @@ DEPARTMENTS = REPO / "datasets" / "agencies" / "departments.yaml"
 
 @pytest.fixture
 def registered(tmp_path: Path) -> Project:
-    """The lottery dataset partitioned by region code, its submitters checked against the 民政 registry."""
-    root = project_copy(tmp_path, DS, "partition:\n  field: region_code\n  agencies: agencies/minzheng.yaml\n")
+    """The bundled lottery dataset (no samples): partitioned by region code, its submitters checked against the
+    民政 registry."""
+    root = project_copy(tmp_path)
     return Project(root, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
 
 
@@ -37,11 +38,13 @@ def county(rows: list[dict[str, object]], code: str) -> list[dict[str, object]]:
 
 def test_registry_is_the_catalogs_organizations() -> None:
     orgs = {o["name"]: o["title"] for o in yaml.safe_load((REPO / "ckan_config" / "organizations.yaml").read_text("utf-8"))}
-    reg = load_registry(REGISTRY)
-    for a in reg.agencies:
-        assert orgs.get(a.organization) == a.title, a
-    assert {a.level for a in reg.agencies} == {"province", "prefecture", "county"}
-    assert reg.partitions["533422"].title == "德钦县民政局"
+    for name in ("minzheng", "tiyu", "xiangcun-zhenxing"):  # the registries by region (departments.yaml: below)
+        path = REPO / "datasets" / "agencies" / f"{name}.yaml"
+        reg = load_registry(path)
+        for a in reg.agencies:
+            assert orgs.get(a.organization) == a.title, (path.name, a)
+        assert {a.level for a in reg.agencies} == {"province", "prefecture", "county"}, path.name
+    assert load_registry(REGISTRY).partitions["533422"].title == "德钦县民政局"
 
 
 def test_departments_registry_names_partitions_by_department() -> None:
@@ -116,11 +119,11 @@ def test_missing_unknown_or_non_county_submitter_refused(registered: Project, lo
 
 
 def test_county_outside_the_registry_refused(registered: Project, lottery_rows, tmp_path: Path) -> None:
-    o = registered.release(DS, [lottery_csv(tmp_path, county(lottery_rows, "530102"), "k.csv")],
-                           submitter="deqin-minzheng")
+    rows = [{**r, "行政区划代码": "530124"} for r in county(lottery_rows, "533422")]  # 富民县: registers no 民政局
+    o = registered.release(DS, [lottery_csv(tmp_path, rows, "k.csv")], submitter="deqin-minzheng")
     assert o.status == "invalid"
     assert problems(o, "submitter-error")[0].message == (
-        "分区「530102 五华区」不在单位名册 minzheng.yaml 中，没有负责提交的单位")
+        "分区「530124 富民县」不在单位名册 minzheng.yaml 中，没有负责提交的单位")
 
 
 @pytest.mark.parametrize(("text", "words"), [
@@ -171,7 +174,8 @@ def test_completeness_names_missing_and_late_counties(two_submitted: Project) ->
     assert (r.period_start, r.formed) == ("2025-01-01", "2026-01-01")  # yearly: last year's information
     assert r.due is not None and "2026-01-20" <= r.due < "2026-02-20"
     got = {p.partition: p.status for p in r.rows}
-    assert got == {"533422": "on-time", "533401": "late", "533423": "overdue", "532901": "overdue"}
+    registered = load_registry(REGISTRY).partitions  # every registered county that has not submitted is overdue
+    assert got == {**dict.fromkeys(registered, "overdue"), "533422": "on-time", "533401": "late"}
     weixi = next(p for p in r.rows if p.partition == "533423")
     assert (weixi.agency, weixi.region, weixi.submitted) == ("维西傈僳族自治县民政局", "维西傈僳族自治县", None)
     assert weixi.working_days_late and weixi.working_days_late > 0
@@ -188,11 +192,12 @@ def test_partitions_command_table_and_json(two_submitted: Project) -> None:
     runner = CliRunner()
     res = runner.invoke(cli, args, env={"GONGKAI_PROJECT": str(two_submitted.root)})
     assert res.exit_code == 0, res.output
-    assert "533423" in res.output and "逾期未提交 2" in res.output  # the table wraps long names at 80 columns
+    missing = len(load_registry(REGISTRY).partitions) - 2
+    assert "533423" in res.output and f"逾期未提交 {missing}" in res.output  # the table wraps long names at 80 columns
     res = runner.invoke(cli, [*args, "--json"], env={"GONGKAI_PROJECT": str(two_submitted.root)})
     data = json.loads(res.output)
-    assert data["counts"] == {"on-time": 1, "late": 1, "missing": 0, "overdue": 2}
-    res = runner.invoke(cli, ["--store", str(two_submitted.store.path), "partitions", "dibao-recipients"],
+    assert data["counts"] == {"on-time": 1, "late": 1, "missing": 0, "overdue": missing}
+    res = runner.invoke(cli, ["--store", str(two_submitted.store.path), "partitions", "dibao-village-counts"],
                         env={"GONGKAI_PROJECT": str(two_submitted.root)})
     assert res.exit_code == 2 and "不是分区提交的数据集" in res.output
 
@@ -242,7 +247,7 @@ def test_token_organizations_decide_the_submitter() -> None:
     assert who is None and p is not None  # the named submitter does not count: the token's user does
     assert p.message == ("CKAN 令牌的用户不是德钦县民政局（deqin-minzheng）的编辑，无权提交分区「533422 德钦县」："
                          "该用户只能提交维西傈僳族自治县民政局的数据")
-    assert reg.resolve(None, frozenset(), "530102", "region_code")[1].message.startswith("分区「530102 五华区」不在")
+    assert reg.resolve(None, frozenset(), "530124", "region_code")[1].message.startswith("分区「530124 富民县」不在")
 
 
 def test_compliance_report_names_the_county_that_has_not_submitted(tmp_path: Path) -> None:
@@ -251,10 +256,11 @@ def test_compliance_report_names_the_county_that_has_not_submitted(tmp_path: Pat
     p = Project(REPO, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
     p.run([BUNDLED])
     report = build(p, 2026, as_of=dt.date(2026, 12, 31), today=dt.date(2026, 12, 31))
-    [c] = [c for c in report.partitions if c.dataset == BUNDLED]
-    assert {r.partition: r.status for r in c.rows}["532901"] == "overdue"  # 大理市 is registered, never submitted
+    c = next(c for c in report.partitions if c.dataset == BUNDLED)  # every partitioned dataset has its rows
+    statuses = {r.partition: r.status for r in c.rows}
+    assert statuses["532901"] == "overdue"  # 大理市 is registered, never submitted
     md = report.render("md")
     assert "## 分单位提交 Submissions by agency" in md
     assert "| dibao-county-monthly | 532901 | 大理市 | 大理市民政局 |" in md
-    [dibao] = [x for x in json.loads(report.render("json"))["partitions"] if x["dataset"] == BUNDLED]
-    assert dibao["counts"]["overdue"] == 1
+    [published] = [x for x in json.loads(report.render("json"))["partitions"] if x["dataset"] == BUNDLED]
+    assert published["counts"]["overdue"] == list(statuses.values()).count("overdue") == len(statuses) - 3

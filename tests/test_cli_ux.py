@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from gongkai.cli import cli
 
-from .conftest import REPO, lottery_csv
+from .conftest import REPO, generator, lottery_csv
 
 LOTTERY = "lottery-welfare-projects"
 
@@ -54,11 +54,12 @@ def test_ids_are_never_cut_in_an_80_column_table(tmp_path: Path) -> None:
 
 
 def test_diff_prints_money_as_published(tmp_path: Path, lottery_rows: list) -> None:
-    assert run(tmp_path, "release", LOTTERY, "--source", str(lottery_csv(tmp_path, lottery_rows[:20])))[0] == 0
-    rows = [dict(r) for r in lottery_rows[:20]]
+    rows = [dict(r) for r in generator.by_county(lottery_rows)["533401"]]  # one county's file, CP2025-0001 first
+    who = ("--submitter", "xianggelila-minzheng")
+    assert run(tmp_path, "release", LOTTERY, "--source", str(lottery_csv(tmp_path, rows)), *who)[0] == 0
     delta = 400 - float(rows[0]["下达资金"])  # 万元 → 4000000 元; the balance moves with it
     rows[0]["下达资金"], rows[0]["结余"] = 400, round(float(rows[0]["结余"]) + delta, 2)
-    assert run(tmp_path, "release", LOTTERY, "--source", str(lottery_csv(tmp_path, rows, name="b.csv")))[0] == 0
+    assert run(tmp_path, "release", LOTTERY, "--source", str(lottery_csv(tmp_path, rows, name="b.csv")), *who)[0] == 0
     code, out = run(tmp_path, "diff", LOTTERY, "v1", "v2", width=200)
     assert code == 0 and "3749500 → 4000000" in out
     assert not re.search(r"\d\.0\b", out), out  # no 3749500.0

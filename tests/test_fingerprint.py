@@ -14,7 +14,7 @@ from gongkai import Project
 from gongkai.release import fingerprint
 
 REPO = Path(__file__).resolve().parent.parent
-DATASET = "lottery-welfare-projects"
+DATASET = "social-assistance-statistics"  # an ordinary dataset: a partitioned one has no inputs fingerprint
 
 
 @pytest.fixture

@@ -44,7 +44,8 @@ def test_trace_follows_the_tree_with_shares(flow_sample: Project) -> None:
     assert [r["amount"] for r in cities] == sorted((r["amount"] for r in cities), reverse=True)
     assert sum(r["share"] for r in cities) == pytest.approx(1.0)
     assert {(r["dataset"], r["version"]) for r in rows} == {("fund-allocations", "v1")}
-    assert [v["dataset"] for v in m.versions] == ["fund-allocations", "lottery-welfare-projects", "poverty-projects"]
+    assert [v["dataset"] for v in m.versions] == ["fund-allocations", "lottery-welfare-projects",
+                                                  "sports-lottery-projects", "poverty-projects"]
 
 
 def test_trace_reaches_spending_and_balance_of_projects(flow_sample: Project) -> None:

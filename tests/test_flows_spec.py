@@ -32,9 +32,10 @@ def _edit(root: Path, edit) -> Path:  # type: ignore[no-untyped-def]
 def test_bundled_links_point_at_project_datasets() -> None:
     spec = Specs(REPO).get("fund-allocations")
     assert {(lk.dataset, lk.when["fund"]) for lk in spec.links} == {
-        ("lottery-welfare-projects", "中央专项彩票公益金"), ("poverty-projects", "财政专项扶贫资金")}
+        ("lottery-welfare-projects", "中央专项彩票公益金"), ("poverty-projects", "财政专项扶贫资金"),
+        ("sports-lottery-projects", "中央专项彩票公益金")}  # the central fund reaches both lottery lines' projects
     assert spec.flows is not None and spec.flows.from_ == "from_org"
-    assert set(spec.flows.uses) == {"lottery-welfare-projects", "poverty-projects"}
+    assert set(spec.flows.uses) == {"lottery-welfare-projects", "poverty-projects", "sports-lottery-projects"}
 
 
 @pytest.mark.parametrize(("edit", "pattern"), [
@@ -55,7 +56,7 @@ def test_spec_level_mistakes_name_file_and_key(tmp_path: Path, edit, pattern: st
 
 @pytest.mark.parametrize(("edit", "pattern"), [
     (lambda d: d["links"].append({"field": "project_id", "dataset": "poverty-project", "key": "project_id"}),
-     r"key 'links\[2\]\.dataset' names 'poverty-project', which is not a dataset of the project"),
+     r"key 'links\[3\]\.dataset' names 'poverty-project', which is not a dataset of the project"),
     (lambda d: d["links"][1].update(key="project_name"),
      r"key 'links\[1\]\.key': 'project_name' is not the primary key of poverty-projects"),
     (lambda d: d["links"][1].update(key="code"), r"key 'links\[1\]\.key': poverty-projects has no field 'code'"),

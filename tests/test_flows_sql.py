@@ -32,15 +32,16 @@ def test_views_answer_like_the_parquet_files(flow_sample: Project) -> None:
     assert result.rows == expected and result.columns == ["to_region_code", "amount"]
     assert [(r.dataset, r.version) for r in result.releases] == [("fund-allocations", "v1")]
     quoted = sql(flow_sample, 'SELECT count(*) FROM "lottery-welfare-projects"')
-    assert quoted.rows == [(120,)]
+    assert quoted.rows == [(80,)]  # the 福彩 projects; the 40 体彩 ones are sports-lottery-projects
 
 
 def test_flow_tables_are_views_too(flow_sample: Project) -> None:
     result = sql(flow_sample, f"SELECT stage, count(*) FROM flows WHERE fund = '{LT}' GROUP BY stage ORDER BY stage")
     counts = dict(result.rows)
     assert counts["下达"] == sql(flow_sample, f"SELECT count(*) FROM fund_allocations WHERE fund = '{LT}'").rows[0][0]
-    assert counts["支出"] == 120  # every lottery project records its spending
-    assert {r.dataset for r in result.releases} == {"fund-allocations", "lottery-welfare-projects", "poverty-projects"}
+    assert counts["支出"] == 120  # every lottery project of both lines records its spending
+    assert {r.dataset for r in result.releases} == {"fund-allocations", "lottery-welfare-projects",
+                                                    "sports-lottery-projects", "poverty-projects"}
 
 
 @pytest.mark.parametrize(("query", "pattern"), [
@@ -83,7 +84,7 @@ def test_cli_sql_formats(flow_sample: Project, tmp_path: Path) -> None:
 
 def test_the_catalog_lists_every_released_table(flow_sample: Project) -> None:
     shown = {r[0] for r in sql(flow_sample, "SHOW TABLES").rows}
-    released = {"fund-allocations", "lottery-welfare-projects", "poverty-projects"}
+    released = {"fund-allocations", "lottery-welfare-projects", "sports-lottery-projects", "poverty-projects"}
     assert released | {d.replace("-", "_") for d in released} | {"flows", "nodes", "project_records"} <= shown
     assert "government-procurement" not in shown  # not released in this store
     cols = sql(flow_sample, "SELECT column_name FROM information_schema.columns WHERE table_name = 'poverty_projects'")

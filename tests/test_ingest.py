@@ -11,10 +11,16 @@ import pytest
 
 from gongkai import Project
 
-from .conftest import FIXTURES, REPO, lottery_csv, problems, write_csv
+from .conftest import FIXTURES, REPO, lottery_csv, problems, unpartitioned, write_csv
 
 LOTTERY = "lottery-welfare-projects"
-SAMPLE_XLSX = next((REPO / "datasets" / "samples" / LOTTERY).glob("*.xlsx"))
+SAMPLE_XLSX = next((REPO / "datasets" / "samples" / LOTTERY).glob("xianggelila-minzheng/*.xlsx"))  # one county's
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """lottery-welfare-projects as an ordinary dataset: these tests release rows of many counties in one file."""
+    return unpartitioned(tmp_path)
 
 
 def released_rows(outcome, sql: str = "SELECT * FROM t ORDER BY 1"):  # type: ignore[no-untyped-def]
@@ -33,9 +39,10 @@ def assert_store_empty(project: Project, dataset: str) -> None:
 
 
 def test_xlsx_two_row_merged_header_unit_note_and_total_row(project: Project, lottery_rows: list) -> None:
-    outcome = project.release(LOTTERY)
+    outcome = project.release(LOTTERY)  # one workbook per county, each with its own 合计 row
+    assert sum(s["rows"] for s in outcome.report.sources) == len(lottery_rows)
+    assert all(s["header_row"] == 3 and s["total_rows_dropped"] == 1 for s in outcome.report.sources)
     src = outcome.report.sources[0]
-    assert src["header_row"] == 3 and src["total_rows_dropped"] == 1 and src["rows"] == len(lottery_rows)
     assert src["columns"]["start_date"]["label"] == "项目周期/开始日期"
     assert src["columns"]["amount_allocated"]["unit"] == "万元"  # from the 单位：万元 note above the header
     first = lottery_rows[0]
@@ -186,9 +193,11 @@ def test_password_protected_xlsx(project: Project, tmp_path: Path) -> None:
 def test_missing_sheet(project: Project) -> None:
     spec = project.spec(LOTTERY)
     project.specs.by_id[LOTTERY] = spec.model_copy(update={"source": spec.source.model_copy(update={"sheet": "项目表"})})
-    outcome = project.release(LOTTERY)
-    [p] = problems(outcome)
-    assert p.type == "sheet-not-found" and "项目表" in p.message and "资助项目" in p.message
+    outcome = project.release(LOTTERY)  # every county's workbook lacks it: one problem each
+    found = problems(outcome)
+    assert len(found) == len(project.spec(LOTTERY).source_paths()) > 1
+    for p in found:
+        assert p.type == "sheet-not-found" and "项目表" in p.message and "资助项目" in p.message
     assert_store_empty(project, LOTTERY)
 
 
@@ -258,7 +267,7 @@ def test_a_damaged_sheet_inside_a_readable_workbook_is_a_format_error(project, t
     """The zip opens, but the sheet's XML is broken: a clear error naming the file and sheet, no traceback."""
     import zipfile
 
-    src = next((REPO / "datasets" / "samples" / "lottery-welfare-projects").glob("*.xlsx"))
+    src = SAMPLE_XLSX
     bad = tmp_path / "damaged.xlsx"
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bad, "w") as zout:
         for item in zin.infolist():

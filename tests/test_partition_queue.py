@@ -22,7 +22,7 @@ from gongkai.identifiers import REGION_CODES
 from gongkai.schedule.history import History
 from gongkai.schedule.workers import Dispatcher
 
-from .conftest import REPO, project_copy
+from .conftest import REPO, project_copy, strip_partition
 from .schedule_support import write_pipeline
 
 REDIS_URL = os.environ.get("GONGKAI_TEST_PARTITION_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -53,8 +53,7 @@ def counties() -> list[tuple[str, str]]:
 
 def test_fifty_counties_on_two_workers_lose_no_update(tmp_path: Path, queue: Queue) -> None:
     root = project_copy(tmp_path)
-    spec = root / "datasets" / f"{DS}.dataset.yaml"  # no registry: a pipeline submits without --submitter
-    spec.write_text(spec.read_text(encoding="utf-8").replace("  agencies: agencies/minzheng.yaml\n", ""), "utf-8")
+    strip_partition(root, DS, keep_field=True)  # no registry: a pipeline submits without --submitter
     project = Project(root, store=tmp_path / "store")
     history_url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
     dispatcher = Dispatcher(REDIS_URL, queue.name, project, history_url)

@@ -13,15 +13,17 @@ from gongkai import Project
 from gongkai.release.verify import verify
 from gongkai.settings import Settings
 
-from .conftest import lottery_csv, problems, project_copy
+from .conftest import lottery_csv, problems, project_copy, strip_partition
 
 DS = "lottery-welfare-projects"
 
 
 @pytest.fixture
 def partitioned(tmp_path: Path) -> Project:
-    """The bundled project with the lottery dataset partitioned by region code."""
-    root = project_copy(tmp_path, DS, "partition:\n  field: region_code\n")
+    """The bundled project with the lottery dataset partitioned by region code and no agency registry (submissions
+    need no submitter)."""
+    root = project_copy(tmp_path)
+    strip_partition(root, DS, keep_field=True)
     return Project(root, store=tmp_path / "store", settings=Settings(cache=tmp_path / "cache"))
 
 

@@ -11,10 +11,16 @@ import pytest
 
 from gongkai import Project
 
-from .conftest import REPO, lottery_csv, problems, write_csv
+from .conftest import REPO, lottery_csv, problems, unpartitioned, write_csv
 
 LOTTERY = "lottery-welfare-projects"
 PG_URL = os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """lottery-welfare-projects as an ordinary dataset: these tests release rows of many counties in one file."""
+    return unpartitioned(tmp_path)
 
 
 def _planted_lottery(tmp_path: Path, lottery_rows: list) -> Path:

@@ -14,11 +14,19 @@ import frictionless
 import pytest
 
 from gongkai import Project, StoreError, verify
+from gongkai.spec.agencies import load_registry
 
-from .conftest import REPO, lottery_csv
+from .conftest import REPO, lottery_csv, unpartitioned
 
 LOTTERY = "lottery-welfare-projects"
 ALL = ["culture-sports-facilities", "fund-allocations", LOTTERY]
+PARTITIONED = ["dibao-county-monthly", "dibao-recipients", "poverty-projects", LOTTERY, "sports-lottery-projects"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """lottery-welfare-projects as an ordinary dataset: these tests release rows of many counties in one file."""
+    return unpartitioned(tmp_path)
 
 
 def tree(path: Path) -> dict[str, str]:
@@ -27,7 +35,8 @@ def tree(path: Path) -> dict[str, str]:
             for p in sorted(path.rglob("*")) if p.is_file()}
 
 
-def test_main_job_releases_all_samples_then_nothing_new(project: Project) -> None:
+def test_main_job_releases_all_samples_then_nothing_new(tmp_path: Path) -> None:
+    project = Project(REPO, store=tmp_path / "store")  # the bundled project as it is: partitioned datasets too
     first = project.run()
     assert sorted(o.dataset for o in first) == sorted(s.id for s in project.specs)
     assert set(ALL) <= {o.dataset for o in first}
@@ -42,6 +51,11 @@ def test_main_job_releases_all_samples_then_nothing_new(project: Project) -> Non
     today = dt.date.fromisoformat(first[0].manifest["created"][:10])  # type: ignore[index]
     judged = build(project, today.year, as_of=today).releases
     assert len(judged) == len(first) and not [r.dataset for r in judged if r.status == "unknown"]  # no 无法判断
+    counties = {c.dataset: {r.partition for r in c.rows} for c in build(project, today.year, as_of=today).partitions}
+    for d in PARTITIONED:  # compliance lists every registered county of each, submitted or not
+        registry = load_registry(project.spec(d).agencies_path)  # type: ignore[arg-type]
+        assert counties[d] == set(registry.partitions), d
+        assert {e["partition"] for e in project.store.manifest(d, "v1")["partitions"]} <= counties[d]
     snapshot = tree(project.store.path)
     second = project.run()
     assert all(o.status == "unchanged" and o.version == "v1" for o in second)
@@ -50,7 +64,8 @@ def test_main_job_releases_all_samples_then_nothing_new(project: Project) -> Non
 
 def test_a_store_path_with_an_apostrophe_releases_every_version(tmp_path: Path, lottery_rows: list) -> None:
     """Paths reach SQL as quoted literals: a store named like 李's store (or O'Brien) works past v1."""
-    project = Project(REPO, store=tmp_path / "o'brien's store" / "it's")
+    root = unpartitioned(tmp_path).root
+    project = Project(root, store=tmp_path / "o'brien's store" / "it's")
     versions = [project.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:n], f"{n}.csv")]).version
                 for n in (8, 9, 10)]
     assert versions == ["v1", "v2", "v3"]

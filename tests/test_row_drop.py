@@ -9,14 +9,15 @@ import pytest
 from gongkai import Project
 from gongkai.settings import Settings
 
-from .conftest import lottery_csv, project_copy
+from .conftest import lottery_csv, project_copy, strip_partition
 
 DS = "lottery-welfare-projects"
 SUITE = "validation/lottery-welfare-projects.suite.yaml"
 
 
 def project(tmp_path: Path, partitioned: bool, severity: str) -> Project:
-    root = project_copy(tmp_path, DS, "partition:\n  field: region_code\n" if partitioned else "")
+    root = project_copy(tmp_path)
+    strip_partition(root, DS, keep_field=partitioned)  # partitioned: without the registry, no submitter needed
     suite = root / SUITE
     text = suite.read_text(encoding="utf-8")
     assert "      severity: warning\n" in text

@@ -11,10 +11,16 @@ import pytest
 from gongkai import Project
 from gongkai.report import FRICTIONLESS_TYPES
 
-from .conftest import REPO, write_csv
+from .conftest import REPO, unpartitioned, write_csv
 
 LOTTERY = "lottery-welfare-projects"
 SCHEMAS = REPO / "schemas"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """lottery-welfare-projects as an ordinary dataset: these tests release rows of many counties in one file."""
+    return unpartitioned(tmp_path)
 
 
 def _field_rows(lottery_rows: list[dict[str, object]]) -> list[dict[str, object]]:

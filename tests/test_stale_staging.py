@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gongkai import Project, verify
 
-from .conftest import REPO, lottery_csv
+from .conftest import REPO, lottery_csv, unpartitioned
 
 LOTTERY = "lottery-welfare-projects"
 
@@ -28,11 +28,11 @@ Project(sys.argv[1], store=sys.argv[2]).release(sys.argv[3], [Path(sys.argv[4])]
 
 
 def test_a_sigkill_during_commit_is_reported_then_swept(tmp_path: Path, lottery_rows: list[dict[str, object]]) -> None:
-    store = tmp_path / "store"
-    p = Project(REPO, store=store)
+    p = unpartitioned(tmp_path)  # lottery-welfare-projects as an ordinary dataset: rows of many counties in one file
+    store = p.store.path
     assert p.release(LOTTERY, [lottery_csv(tmp_path, lottery_rows[:10])]).version == "v1"
     source = lottery_csv(tmp_path, lottery_rows[:12], "v2.csv")
-    killed = subprocess.run([sys.executable, "-c", KILLED, str(REPO), str(store), LOTTERY, str(source)])
+    killed = subprocess.run([sys.executable, "-c", KILLED, str(p.root), str(store), LOTTERY, str(source)])
     assert killed.returncode == -9
     left = sorted((store / LOTTERY).glob(".tmp-*"))
     assert len(left) == 1 and any(left[0].iterdir())

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gongkai import Project
 
-from .conftest import lottery_csv, problems
+from .conftest import lottery_csv, problems, unpartitioned
 from .table_support import gate
 
 LOTTERY = "lottery-welfare-projects"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """lottery-welfare-projects as an ordinary dataset: these tests release rows of many counties in one file."""
+    return unpartitioned(tmp_path)
 
 
 def _lines(path: Path) -> list[str]:

@@ -14,10 +14,16 @@ from gongkai.errors import UsageError
 from gongkai.release.reading import LocalReleases, pick_version
 from gongkai.release.store import TOMBSTONE
 
-from .conftest import lottery_csv
+from .conftest import lottery_csv, unpartitioned
 
 LOTTERY = "lottery-welfare-projects"
 ID = "532122196308142280"  # a valid resident ID number (check digit right)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """lottery-welfare-projects as an ordinary dataset: these tests release rows of many counties in one file."""
+    return unpartitioned(tmp_path)
 
 
 def three_versions(project: Project, tmp_path: Path, rows: list) -> list[Path]:

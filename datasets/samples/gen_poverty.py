@@ -1,6 +1,8 @@
 """Sample source of ``poverty-projects`` (扶贫项目公告公示), and the project list the allocation sample links to.
 
-One XLSX as county 乡村振兴 offices publish it (国开办发〔2017〕50号): a title row, a 填报单位 / 单位：万元 note, a
+One XLSX per county as its 乡村振兴局 publishes it (国开办发〔2017〕50号), in the folder of that agency's CKAN
+organization (``poverty-projects/<organization>/``, from ``datasets/agencies/xiangcun-zhenxing.yaml``): the dataset
+is partitioned by county and assembled by the province. Each file has a title row, a 填报单位 / 单位：万元 note, a
 two-row merged header (资金来源 over 中央 / 省 / 市 / 县, 实施期限 over 开始 / 结束, 资金使用情况 over 实际支出 /
 结余) and a 合计 row. The 中央 column is what 财政专项扶贫资金 gave each project; ``generate.allocations`` makes the
 allocation tree down to these projects. Planted for the fund-flow checks (``gongkai flows reconcile``): one project
@@ -20,7 +22,7 @@ from pathlib import Path
 if str(Path(__file__).resolve().parent) not in sys.path:  # generate.py normally does this
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import COUNTY_NAMES, _landline, _name
+from generate import COUNTY_NAMES, _landline, _name, agency_folders, by_county
 
 SEED = 20251127
 YEAR = 2025
@@ -90,7 +92,7 @@ def projects() -> list[dict[str, object]]:
     return rows
 
 
-def write_xlsx(rows: list[dict[str, object]], path: Path) -> None:
+def write_xlsx(rows: list[dict[str, object]], path: Path, agency: str = "云南省乡村振兴局（汇总）", county: str = "") -> None:
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
@@ -104,9 +106,9 @@ def write_xlsx(rows: list[dict[str, object]], path: Path) -> None:
         ("资金使用情况", ["实际支出", "结余"]), ("实施结果", []), ("检查验收结果", []), ("举报电话", []),
     ]
     order = [h for group, subs in layout for h in (subs or [group])]
-    ws.cell(1, 1, f"{YEAR}年度财政专项扶贫资金项目公告公示表").font = Font(bold=True, size=14)
+    ws.cell(1, 1, f"{county}{YEAR}年度财政专项扶贫资金项目公告公示表").font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(order))
-    ws.cell(2, 1, "填报单位：云南省乡村振兴局（汇总）")
+    ws.cell(2, 1, f"填报单位：{agency}")
     ws.cell(2, len(order) - 1, "单位：万元")
     col = 1
     for group, subs in layout:
@@ -130,15 +132,20 @@ def write_xlsx(rows: list[dict[str, object]], path: Path) -> None:
     for c in ws[3] + ws[4]:
         c.alignment = Alignment(horizontal="center", vertical="center")
     wb.properties.created = wb.properties.modified = FIXED
-    wb.properties.creator = "云南省乡村振兴局"
+    wb.properties.creator = agency
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
 
 
 def generate(out: Path) -> list[Path]:
-    path = out / "poverty-projects" / f"{YEAR}年财政专项扶贫资金项目公告公示.xlsx"
-    write_xlsx(projects(), path)
-    return [path]
+    folders = agency_folders("xiangcun-zhenxing")
+    made = []
+    for code, rows in by_county(projects()).items():
+        org, agency = folders[code]
+        path = out / "poverty-projects" / org / f"{YEAR}年财政专项扶贫资金项目公告公示（{COUNTY_NAMES[code]}）.xlsx"
+        write_xlsx(rows, path, agency, COUNTY_NAMES[code])
+        made.append(path)
+    return made
 
 
 if __name__ == "__main__":

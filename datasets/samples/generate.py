@@ -3,6 +3,10 @@
     python datasets/samples/generate.py            # rewrite the samples in place
     python datasets/samples/generate.py --out DIR  # write them elsewhere (tests compare the two)
 
+The partitioned datasets' sources are one file per county, in the folder of the CKAN organization that submits
+it (``<dataset>/<organization>/<file>``, each agency's inbox): the organizations come from the agency registries
+in ``datasets/agencies/``, so a file and the registry never disagree.
+
 The files imitate what agencies really send: a titled XLSX with a unit note, a two-row merged header and a
 合计 row; a GBK CSV in 万元 with thousands separators; a UTF-8-with-BOM CSV with full-width digits and "/"; and
 the internal rosters behind recipient notices, full of (fake, checksum-valid) ID, phone and bank card numbers
@@ -57,6 +61,15 @@ def _landline(rng: random.Random, code: str = "0871") -> str:
     return f"{code}-{rng.randint(60000000, 69999999)}"
 
 
+def agency_folders(registry: str) -> dict[str, tuple[str, str]]:
+    """County code → (organization, title) of the county-level agencies of ``datasets/agencies/<registry>.yaml``."""
+    import yaml
+
+    raw = yaml.safe_load((HERE.parent / "agencies" / f"{registry}.yaml").read_text(encoding="utf-8"))
+    return {a["region"]: (a["organization"], a["title"]) for a in raw["agencies"]
+            if not a["region"].endswith("00")}
+
+
 def lottery_projects(rng: random.Random) -> list[dict[str, object]]:
     rows = []
     counties = list(COUNTY_NAMES)
@@ -83,7 +96,40 @@ def lottery_projects(rng: random.Random) -> list[dict[str, object]]:
     return rows
 
 
-def write_lottery_xlsx(rows: list[dict[str, object]], path: Path) -> None:
+# the two fund lines, each disclosed by its own department (彩票公益金管理办法 财综〔2021〕18号): dataset, registry,
+# fund line of the rows, the line's name
+LOTTERY_LINES = [("lottery-welfare-projects", "minzheng", "民政", "福利彩票公益金"),
+                 ("sports-lottery-projects", "tiyu", "体育", "体育彩票公益金")]
+
+
+def welfare_lottery(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The 福彩 (民政) projects of :func:`lottery_projects`: the rows of ``lottery-welfare-projects``."""
+    return [r for r in rows if r["资金类别"] == "民政"]
+
+
+def by_county(rows: list[dict[str, object]], field: str = "行政区划代码") -> dict[str, list[dict[str, object]]]:
+    out: dict[str, list[dict[str, object]]] = {}
+    for r in rows:
+        out.setdefault(str(r[field]), []).append(r)
+    return dict(sorted(out.items()))
+
+
+def write_lottery_files(projects: list[dict[str, object]], out: Path) -> list[Path]:
+    """Each fund line's projects, one workbook per county in its agency's folder."""
+    made = []
+    for dataset, registry, line, name in LOTTERY_LINES:
+        folders = agency_folders(registry)
+        for code, rows in by_county([r for r in projects if r["资金类别"] == line]).items():
+            org, agency = folders[code]
+            county = COUNTY_NAMES[code]
+            path = out / dataset / org / f"{YEAR}年{name}资助项目（{county}）.xlsx"
+            write_lottery_xlsx(rows, path, f"{county}{YEAR}年度{name}资助项目情况表", agency)
+            made.append(path)
+    return made
+
+
+def write_lottery_xlsx(rows: list[dict[str, object]], path: Path,
+                       title: str = f"{YEAR}年度省本级彩票公益金资助项目情况表", agency: str = "省财政厅") -> None:
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
@@ -94,8 +140,9 @@ def write_lottery_xlsx(rows: list[dict[str, object]], path: Path) -> None:
     groups = [("项目周期", ["开始日期", "结束日期"]), ("资金情况", ["下达资金", "实际支出", "结余"])]
     tail = ["项目负责人", "联系电话", "完成情况", "实际效果"]
     width = len(singles) + 5 + len(tail)
-    ws.cell(1, 1, f"{YEAR}年度省本级彩票公益金资助项目情况表").font = Font(bold=True, size=14)
+    ws.cell(1, 1, title).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(2, 1, f"填报单位：{agency}")
     ws.cell(2, width - 1, "单位：万元")
     col = 1
     for h in singles:
@@ -126,7 +173,7 @@ def write_lottery_xlsx(rows: list[dict[str, object]], path: Path) -> None:
         c.alignment = Alignment(horizontal="center", vertical="center")
     fixed = dt.datetime(YEAR, 11, 1, 9, 0, 0)
     wb.properties.created = wb.properties.modified = fixed
-    wb.properties.creator = "省财政厅"
+    wb.properties.creator = agency
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
 
@@ -289,28 +336,61 @@ def bank_card(rng: random.Random) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def home(rng: random.Random, town: str, village: str) -> str:
-    return f"香格里拉市{town}{village}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
+# the other counties whose rosters are bundled: code → (county, towns and villages, file format); 香格里拉市's
+# (TOWNS) is drawn from the main random generator, each of these from its own
+ROSTER_COUNTIES = {
+    "533422": ("德钦县", {"升平镇": ["阿东村", "巨水村", "南坪社区"], "奔子栏镇": ["奔子栏村", "书松村"],
+                         "云岭乡": ["西当村", "雨崩村"]}, "xlsx"),
+    "533423": ("维西傈僳族自治县", {"保和镇": ["兰永社区", "犁地坪村", "拉日村"], "叶枝镇": ["叶枝村", "同乐村"],
+                                   "塔城镇": ["塔城村", "启别村"]}, "csv"),
+}
 
 
-def dibao_roster(rng: random.Random) -> list[dict[str, object]]:
+def home(rng: random.Random, town: str, village: str, county: str = "香格里拉市") -> str:
+    return f"{county}{town}{village}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
+
+
+def dibao_roster(rng: random.Random, code: str = "533401",
+                 towns: dict[str, list[str]] | None = None) -> list[dict[str, object]]:
+    """One county's internal roster: every recipient's ID, phone, address and bank card beside what is published."""
     rows = []
     n = 0
-    for town, villages in TOWNS.items():
+    county = COUNTY_NAMES[code]
+    for town, villages in (towns or TOWNS).items():
         for village in villages:
             for _ in range(rng.randint(2, 9)):
                 n += 1
                 persons = rng.randint(1, 6)
                 urban = village.endswith("社区")
                 rows.append({
-                    "公示编号": f"DB{YEAR}-533401-{n:04d}", "县级区划代码": "533401", "乡镇（街道）": town, "村（社区）": village,
+                    "公示编号": f"DB{YEAR}-{code}-{n:04d}", "县级区划代码": code, "乡镇（街道）": town, "村（社区）": village,
                     "户主姓名": _name(rng), "身份证号码": person_id(rng, dt.date(rng.randint(1940, 2000), rng.randint(1, 12), rng.randint(1, 28))),
-                    "联系电话": mobile(rng), "家庭住址": home(rng, town, village), "银行账号": bank_card(rng),
+                    "联系电话": mobile(rng), "家庭住址": home(rng, town, village, county), "银行账号": bank_card(rng),
                     "保障类别": "城市低保" if urban else "农村低保", "保障人数": persons,
                     "月保障金额（元）": round(persons * (730.06 if urban else 512.35), 2),
                     "备注": rng.choice(["", "", "新纳入", f"{YEAR}年7月起调整保障金额", "重病患者"]),
                 })
     return rows
+
+
+def write_rosters(xianggelila: list[dict[str, object]], out: Path) -> list[Path]:
+    """Each county's roster in its 民政局's folder: 香格里拉市 and 德钦县 as titled workbooks, 维西县 as a GBK CSV
+    whose headers are its own (户主身份证号, 手机)."""
+    folders = agency_folders("minzheng")
+    made = []
+    rosters = {"533401": ("xlsx", xianggelila)}
+    for code, (_, towns, kind) in ROSTER_COUNTIES.items():
+        rosters[code] = (kind, dibao_roster(random.Random(f"{SEED}/dibao-recipients/{code}"), code, towns))
+    for code, (kind, rows) in rosters.items():
+        org, county = folders[code][0], COUNTY_NAMES[code]
+        path = out / "dibao-recipients" / org / f"{YEAR}年9月低保对象名册（{county}）.{kind}"
+        if kind == "xlsx":
+            write_xlsx(rows, path, "低保对象", f"{county}{YEAR}年9月城乡低保对象名册（内部）")
+        else:
+            renamed = {"身份证号码": "户主身份证号", "联系电话": "手机"}
+            write_csv([{renamed.get(k, k): v for k, v in r.items()} for r in rows], path, "gbk")
+        made.append(path)
+    return made
 
 
 def write_xlsx(rows: list[dict[str, object]], path: Path, sheet: str, title: str) -> None:
@@ -382,23 +462,21 @@ def village_counts(roster: list[dict[str, object]]) -> list[dict[str, object]]:
 def generate(out: Path) -> list[Path]:
     rng = random.Random(SEED)
     projects = lottery_projects(rng)
-    paths = [out / "lottery-welfare-projects" / f"{YEAR}年彩票公益金资助项目.xlsx",
-             out / "fund-allocations" / f"{YEAR}年资金分配结果.csv",
+    paths = [out / "fund-allocations" / f"{YEAR}年资金分配结果.csv",
              out / "culture-sports-facilities" / "公共文化体育设施名录.csv",
-             out / "dibao-recipients" / f"{YEAR}年9月低保对象名册.xlsx",
              out / "student-aid-recipients" / f"{YEAR}学年国家助学金受助学生名册.csv",
              out / "disaster-relief-recipients" / f"{YEAR}年救灾款物发放花名册.csv",
              out / "dibao-village-counts" / f"{YEAR}年第三季度低保分村统计.csv"]
-    write_lottery_xlsx(projects, paths[0])
+    made = write_lottery_files(projects, out)
     _replay_first_allocation_draws(rng, projects)
-    write_csv(allocations(projects, *_poverty()), paths[1], "gbk")
-    write_csv(facilities(rng), paths[2], "utf-8-sig")
+    write_csv(allocations(projects, *_poverty()), paths[0], "gbk")
+    write_csv(facilities(rng), paths[1], "utf-8-sig")
     roster = dibao_roster(rng)
-    write_xlsx(roster, paths[3], "低保对象", f"香格里拉市{YEAR}年9月城乡低保对象名册（内部）")
-    write_csv(student_aid(rng), paths[4], "gbk")
-    write_csv(relief(rng), paths[5], "utf-8-sig")
-    write_csv(village_counts(roster), paths[6], "utf-8")
-    return paths + _domain_modules(out)
+    made += write_rosters(roster, out)
+    write_csv(student_aid(rng), paths[2], "gbk")
+    write_csv(relief(rng), paths[3], "utf-8-sig")
+    write_csv(village_counts(roster), paths[4], "utf-8")
+    return made + paths + _domain_modules(out)
 
 
 def _domain_modules(out: Path) -> list[Path]:

@@ -23,7 +23,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from ..errors import ConfigError, GongkaiError, StoreError, UsageError
 from ..files import PRIVATE_ROOT, private_dir
 from ..gate.pii import scrub
-from ..project import Project
+from ..project import Outcome, Project
 from ..settings import Settings
 from ..spec.dataset import DatasetSpec
 from ..spec.pipelines import PipelineSpec, load_pipeline
@@ -146,7 +146,12 @@ class Runner:
         spec = self.project.spec(dataset)
         private_dir(self.project.store.path / PRIVATE_ROOT)
         cache = self.project.store.path / PRIVATE_ROOT / "sources" / pipeline.id / dataset
-        fetched = result.fetched = fetch(pipeline.sources.get(dataset), spec, pipeline.base, cache,
+        source = pipeline.sources.get(dataset)
+        if source is not None and spec.partition is None and (source.submitter or source.partition):
+            raise ConfigError(f"流水线 {pipeline.id}：sources.{dataset} 的 submitter 和 partition 只用于分区提交的数据集，"
+                              f"而 {dataset} 不是",
+                              f"请从 {pipeline.path.name} 中删去这两个键，或在数据集说明中加上 partition:。")
+        fetched = result.fetched = fetch(source, spec, pipeline.base, cache,
                                          pipeline.timeout_seconds, self.project.settings.environ)
         try:
             self._release(pipeline, dataset, force, result, run_id, fetched)
@@ -162,7 +167,10 @@ class Runner:
             result.detail["reason"] = ("not modified (HTTP 304)" if fetched.not_modified
                                        else "source unchanged since the last completed run")
             return
-        if self.project.spec(dataset).retention is not None:  # expired rows out, and the versions holding them
+        spec = self.project.spec(dataset)
+        if spec.partition is not None:
+            outcome = self._submit(pipeline, spec, fetched)
+        elif spec.retention is not None:  # expired rows out, and the versions holding them
             outcome, withdrawn = self.project.expire(dataset, sources=fetched.paths, formed=fetched.formed)
             if withdrawn:
                 result.detail["withdrawn"] = sorted(withdrawn)
@@ -180,6 +188,21 @@ class Runner:
         if pipeline.target.kind == "ckan":
             result.detail["ckan"] = self._publish(pipeline, dataset)
         self.history.mark_done(pipeline.id, dataset, fingerprint, run_id)
+
+    def _submit(self, pipeline: PipelineSpec, spec: DatasetSpec, fetched: Fetched) -> Outcome:
+        """Into a partitioned dataset. Without a ``sources:`` entry, as ``gongkai run``: every configured file is a
+        submission by the agency whose folder holds it. With one (a county's own pipeline), its files are one
+        submission by the entry's ``submitter``, of its ``partition`` if named (else inferred from the rows)."""
+        source = pipeline.sources.get(spec.id)
+        if source is None:
+            return self.project.release(spec.id, formed=fetched.formed)
+        if source.submitter is None and spec.agencies_path is not None:
+            raise ConfigError(f"流水线 {pipeline.id}：sources.{spec.id} 没有指明 submitter，而 {spec.id} 的每个分区只接受"
+                              f"单位名册 {spec.agencies_path.name} 中负责该分区的单位提交",
+                              f"请在 {pipeline.path.name} 的 sources.{spec.id} 下加上 submitter:"
+                              "（提交这些文件的单位在名册中的 CKAN 组织名或单位名称）。")
+        return self.project.release(spec.id, fetched.paths, formed=fetched.formed, partition=source.partition,
+                                    submitter=source.submitter)
 
     def _publish(self, pipeline: PipelineSpec, dataset: str) -> dict[str, Any]:
         from ..ckan.client import Client

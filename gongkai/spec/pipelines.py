@@ -38,6 +38,10 @@ class SourceSpec(_Model):
     sql: SqlSource | None = None
     formed: Literal["data", "last-modified"] = Field(
         "data", description="last-modified: the source's modification date is when the information was formed")
+    submitter: str | None = Field(None, description="A partitioned dataset: the agency (its CKAN organization or "
+                                  "title in the dataset's registry) submitting these files as its own partition")
+    partition: str | None = Field(None, description="A partitioned dataset: the partition these files hold "
+                                  "(default: inferred from their rows)")
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceSpec:

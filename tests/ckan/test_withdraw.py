@@ -53,8 +53,9 @@ def test_withdraw_current_version_on_the_catalog(project: Project, admin: ckanap
 
     monkeypatch.setenv("CKAN_URL", CKAN_URL)
     monkeypatch.setenv("CKAN_API_TOKEN_FILE", str(TOKEN_FILE))
+    monkeypatch.setenv("GONGKAI_PROJECT", str(project.root))  # the lottery dataset unpartitioned, as released
     out = CliRunner().invoke(cli, ["--store", str(project.store.path), "--json", "withdraw", LOTTERY, "v2",
-                                   "--reason", f"第 5 行公开了身份证号 {ID}", "--by", "省财政厅 信息公开办", "--publish"])
+                                   "--reason", f"第 5 行公开了身份证号 {ID}", "--by", "省民政厅 信息公开办", "--publish"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["current"] == "v1"
 
