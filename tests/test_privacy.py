@@ -146,8 +146,6 @@ def test_recipient_datasets_publish_nothing_personal(project: Project) -> None:
         assert o.report.to_dict()["checks"][-1].startswith("personal-data scan")
 
 
-@pytest.mark.xfail(strict=True, reason="release_partition (gongkai/release/assemble.py) keeps one submission's "
-                   "protection: the manifest counts the last county's roster, validation.json the first's")
 def test_partitioned_protection_counts_every_county(project: Project) -> None:
     o = project.release("dibao-recipients")  # three counties' rosters, every ID number dropped
     assert o.status == "released" and o.manifest is not None
