@@ -88,7 +88,7 @@ def test_pages_render(datasets: dict) -> None:
     dibao = datasets["dibao"]
     for path, expect in [("/", "gongkai"), ("/dataset/", dibao["title"]),
                          ("/dataset/?q=" + quote("低保"), dibao["title"]),
-                         (f"/dataset/{dibao['name']}", dibao["title"]), ("/organization/", "省财政厅"),
+                         (f"/dataset/{dibao['name']}", dibao["title"]), ("/organization/?q=" + quote("财政"), "省财政厅"),
                          ("/group/", "公共文化体育")]:
         status, body = get(path)
         assert status == 200, (path, body[:300])
