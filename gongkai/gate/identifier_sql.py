@@ -3,8 +3,6 @@ cell is invalid (NULL when valid), so a whole column is checked in one scan."""
 
 from __future__ import annotations
 
-import pyarrow as pa
-
 from ..identifiers import (
     ID_CHECK,
     ID_WEIGHTS,
@@ -26,17 +24,15 @@ def create_sql(con) -> None:  # type: ignore[no-untyped-def]
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'gk_regions'").fetchall()[0][0]:
         return
     listed = regions().values()
-    gk_regions = pa.table({"code": [r.code for r in listed], "name": [r.name for r in listed],
-                           "valid_to": [r.valid_to for r in listed], "used": [r.used() for r in listed]})
     spans = [(r.code, a, b) for r in listed for a, b in r.spans()]
-    gk_spans = pa.table({"code": [c for c, _, _ in spans], "first": [a for _, a, _ in spans],
-                         "last": [b for _, _, b in spans]})
-    con.register("gk_regions_arrow", gk_regions)
-    con.register("gk_spans_arrow", gk_spans)
-    con.execute("CREATE TABLE gk_regions AS SELECT * FROM gk_regions_arrow; "
-                "CREATE TABLE gk_region_spans AS SELECT * FROM gk_spans_arrow")
-    con.unregister("gk_regions_arrow")
-    con.unregister("gk_spans_arrow")
+    # lists bound as parameters: no Arrow table from Python lists, which imports pandas (a small release never needs it)
+    con.execute("CREATE TABLE gk_regions AS SELECT unnest($code) AS code, unnest($name) AS name, "
+                "unnest($valid_to) AS valid_to, unnest($used) AS used",
+                {"code": [r.code for r in listed], "name": [r.name for r in listed],
+                 "valid_to": [r.valid_to for r in listed], "used": [r.used() for r in listed]})
+    con.execute("CREATE TABLE gk_region_spans AS SELECT unnest($code) AS code, unnest($first) AS first, "
+                "unnest($last) AS last",
+                {"code": [c for c, _, _ in spans], "first": [a for _, a, _ in spans], "last": [b for _, _, b in spans]})
     w_id = list(ID_WEIGHTS)
     w_uscc = list(USCC_WEIGHTS)
     con.execute(f"""
