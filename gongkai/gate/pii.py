@@ -146,7 +146,7 @@ def _numbers(run: str) -> Iterator[tuple[tuple[int, int], str]]:
         n = 0
         for gj, (a2, b2) in enumerate(groups[gi:], gi):
             n += b2 - a2
-            if n > 19:
+            if n > 19 or run[a2] in "Xx":  # an X closes only an ID (found above); 135….x of a file name is a mobile
                 break
             if n in LENGTHS:
                 kind = classify(run[a:b2])
