@@ -138,8 +138,8 @@ def prefilter_pattern() -> str:
     On cells of ordinary characters: a personal number of 15+ digits is a run of 15+ digits (separators between)
     from some group start, and one of 11–14 digits is a mobile, whose group starts with 1, 8 (86…) or 01 (the
     trunk prefix 0). An office landline ``0871-65123456`` is neither (12 digits from a 0; its 8-digit group starts
-    with 2–9) and never reaches :func:`~gongkai.gate.pii.find`. A cell holding any other character that folds (other scripts' digits,
-    format characters, ⑩…) always passes, as does a run of 11 Chinese numerals. Small character classes keep the
+    with 2–9) and never reaches :func:`~gongkai.gate.pii.find`. A cell holding any other character that folds
+    (other scripts' digits, format characters, ⑩…) always passes, as does a run of 11 Chinese numerals. Small character classes keep the
     regex a fast automaton: the same test with every folding character in its classes was 100× slower.
     """
     d = _cls(COMMON_DIGITS)

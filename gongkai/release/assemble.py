@@ -116,11 +116,11 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
     from .build import build
     from .withdraw import release_base, withdrawn_fingerprints
 
-    others = [p.path for v, p in current.items() if v not in staged]
-    protection = _whole_protection(protection, [p for v, p in current.items() if v not in staged] + [*staged.values()])
+    kept = [p for v, p in current.items() if v not in staged]
+    protection = _whole_protection(protection, [*kept, *staged.values()])
     report.protection = protection.to_dict()
     key = [k for k in spec.primary_key if k not in protection.dropped_fields]
-    files = [*others, *(p.path for p in staged.values())]
+    files = [p.path for p in (*kept, *staged.values())]
     parts_mod.assemble(ws.con, files, key)
     parts_mod.check_whole(spec, ws.con, key, report)
     if not report.valid:
@@ -128,7 +128,7 @@ def _write(store: Store, spec: DatasetSpec, ws: Any, ddir: Path, current: dict[s
     rows = int(ws.con.execute("SELECT count(*) FROM final").fetchone()[0])  # type: ignore[index]
     for value, part in staged.items():
         report.notes.append(f"partition {value}: {part.meta['rows']} row(s) from this submission")
-    report.notes.append(f"{rows} row(s) in {len(others) + len(staged)} partition(s)")
+    report.notes.append(f"{rows} row(s) in {len(files)} partition(s)")
     previous, chain = release_base(store, spec.id)
     narrowed = None
     if previous:

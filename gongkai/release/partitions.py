@@ -1,9 +1,9 @@
 """Partitioned datasets: one submission per partition (a county's file), the release assembled from all of them.
 
 Layout: ``<store>/<dataset>/partitions/<value>/s<N>.parquet`` (the submission's published rows, after the gate)
-and ``s<N>.json`` (its sha256, recorded once, source sha256, submitter, rows). A submission replaces only its own partition; a release is
-the union of every partition's latest submission, ordered by primary key, so that it can be rebuilt from the parts
-byte for byte (:func:`rebuild_csv`, used by ``gongkai verify``).
+and ``s<N>.json`` (its sha256, recorded once, source sha256, submitter, rows). A submission replaces only its own
+partition; a release is the union of every partition's latest submission, ordered by primary key, so that it can
+be rebuilt from the parts byte for byte (:func:`rebuild_csv`, used by ``gongkai verify``).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from ..gate.pii import scrub
 from ..ingest.workspace import FINAL, PROTECTED
 from ..quoting import lit, q
 from ..report import Problem, Report
-from ..spec.dataset import DatasetSpec
+from ..spec.dataset import PARTITION_VALUE, DatasetSpec
 from .writers import write_csv
 
 PART_RE = re.compile(r"^s(\d+)\.parquet$")
-SAFE_VALUE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff_-]{1,64}$")
+SAFE_VALUE = re.compile(PARTITION_VALUE)
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ class Part:
 
     def entry(self, base: Path) -> dict[str, Any]:
         """What a release's manifest records of it (paths relative to the dataset directory), as published: the
-        texts a submission names scrubbed, the sha256 the one recorded when the part was staged (a version lists
-        every part, so none is hashed again; a part staged before the sha256 was recorded is)."""
+        submitter scrubbed (a partition value that reads as a number is refused at submission, so its path stays
+        as it is, for ``verify``), the sha256 the one recorded when the part was staged (a version lists every
+        part, so none is hashed again; a part staged before the sha256 was recorded is)."""
         submitter = self.meta.get("submitter")
-        return {"partition": scrub(self.value), "file": scrub(self.path.relative_to(base).as_posix()),
+        return {"partition": self.value, "file": self.path.relative_to(base).as_posix(),
                 "sha256": self.meta.get("sha256") or sha256_file(self.path), "rows": self.meta.get("rows"),
                 "source_sha256": self.meta.get("source_sha256"),
                 "submitter": scrub(submitter) if isinstance(submitter, str) else submitter,

@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError
+from .dataset import PARTITION_VALUE
 
 if TYPE_CHECKING:
     from .dataset import DatasetSpec
@@ -42,7 +43,7 @@ class _Entry(BaseModel):
     title: str = Field(min_length=2)
     region: str = Field(pattern=r"^[0-9]{6}$")
     # a value of the partition field other than the region code (a department's name); the partition's file name
-    partition: str | None = Field(None, pattern=r"^[0-9A-Za-z\u4e00-\u9fff_-]{1,64}$")
+    partition: str | None = Field(None, pattern=PARTITION_VALUE)
 
 
 class _File(BaseModel):
@@ -98,7 +99,8 @@ class Registry:
             return None, self._unregistered(value, field)
         mine = [a.title for a in self.agencies if a.organization in token_orgs]
         return None, Problem("submitter-error",
-                             f"CKAN 令牌的用户不是{owner.title}（{owner.organization}）的编辑，无权提交分区「{owner.shown}」" + (f"：该用户只能提交{'、'.join(mine)}的数据" if mine else ""),
+                             f"CKAN 令牌的用户不是{owner.title}（{owner.organization}）的编辑，无权提交分区「{owner.shown}」"
+                             + (f"：该用户只能提交{'、'.join(mine)}的数据" if mine else ""),
                              f"请由{owner.title}的编辑用本人的令牌提交，或核对文件中的行政区划代码。",
                              field=field, value=value)
 
@@ -120,7 +122,8 @@ class Registry:
         if owner != agency:
             return Problem("submitter-error",
                            f"{agency.title}无权提交分区「{owner.shown}」：该分区由{owner.title}负责",
-                           f"各单位只能提交本{'辖区' if owner.partition == owner.region else '单位'}的数据：请由{owner.title}（{owner.organization}）提交，"
+                           f"各单位只能提交本{'辖区' if owner.partition == owner.region else '单位'}的数据："
+                           f"请由{owner.title}（{owner.organization}）提交，"
                            "或核对文件中的行政区划代码。", field=field, value=value)
         return None
 

@@ -76,6 +76,10 @@ class Source(_Model):
         return out
 
 
+# a partition value names its folder in the store: a code or a short name (a department's), nothing else
+PARTITION_VALUE = r"^[0-9A-Za-z\u4e00-\u9fff_-]{1,64}$"
+
+
 class Partition(_Model):
     """A dataset assembled from many agencies' submissions, one partition each (e.g. a county's region code)."""
 
