@@ -24,7 +24,6 @@ import functools
 import importlib
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -59,13 +58,6 @@ STEPS = [
 ]
 
 
-def own_spec(text: str) -> str:
-    """The bundled spec with its own ``partition:`` block (if any, perhaps with an agency registry) replaced by
-    one without ``agencies``: the stored parts are of made-up counties no registry knows."""
-    text = re.sub(r"(?m)^partition:.*\n(?:(?:[ \t]+.*)?\n)*", "", text)
-    return text.rstrip("\n") + "\npartition:\n  field: region_code\n"
-
-
 def setup(tmp: Path, partitions: int, rows: int) -> dict[str, Any]:
     """A project whose store holds one real county's submission and ``partitions`` made-up counties' parts (each
     also as a CSV for pandas and DuckDB); the county's files to submit again."""
@@ -77,14 +69,13 @@ def setup(tmp: Path, partitions: int, rows: int) -> dict[str, Any]:
     from gongkai import Project
     from gongkai.files import sha256_file
     from gongkai.settings import Settings
-    from tests.conftest import generator, lottery_csv, project_copy
+    from tests.conftest import generator, lottery_csv, project_copy, strip_partition
 
     lottery = generator.welfare_lottery(generator.lottery_projects(random.Random(generator.SEED)))  # 福彩 rows
     code = str(lottery[0]["行政区划代码"])
     county = [r for r in lottery if str(r["行政区划代码"]) == code]
     root = project_copy(tmp)
-    spec = root / "datasets" / f"{DS}.dataset.yaml"
-    spec.write_text(own_spec(spec.read_text(encoding="utf-8")), encoding="utf-8")
+    strip_partition(root, DS, keep_field=True)  # no registry: the stored parts are of made-up counties
     project = Project(root, store=tmp / "store", settings=Settings(cache=tmp / "cache"))
     whole, one = lottery_csv(tmp, county, "county.csv"), lottery_csv(tmp, county[:1], "one-row.csv")
     first = project.release(DS, [whole])
